@@ -1,0 +1,293 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+
+void config_init(struct vm_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->mem_size = CONFIG_DEFAULT_MEM;
+	cfg->cpus = CONFIG_DEFAULT_CPUS;
+	cfg->gic = CONFIG_GIC_AUTO;
+	cfg->log_level = LOG_WARN;
+}
+
+static void set_why(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_why(char *why, size_t why_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	unsigned long long v;
+	unsigned int shift = 0;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	case 't': case 'T': shift = 40; end++; break;
+	}
+	if (shift && (strcasecmp(end, "ib") == 0 || strcasecmp(end, "b") == 0))
+		end += strlen(end);
+	if (*end != '\0')
+		return -EINVAL;
+	if (shift && v > (UINT64_MAX >> shift))
+		return -EINVAL;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned int max, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > max)
+		return -EINVAL;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+enum {
+	OPT_DUMP_DTB = 0x100,
+	OPT_GIC,
+	OPT_LOG_LEVEL,
+	OPT_STATS,
+	OPT_CMDLINE,
+};
+
+static const struct option long_options[] = {
+	{ "kernel", required_argument, NULL, 'k' },
+	{ "initrd", required_argument, NULL, 'i' },
+	{ "cmdline", required_argument, NULL, OPT_CMDLINE },
+	{ "mem", required_argument, NULL, 'm' },
+	{ "cpus", required_argument, NULL, 'c' },
+	{ "gic", required_argument, NULL, OPT_GIC },
+	{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int parse_option(struct vm_config *cfg, int opt, const char *arg,
+			const char *optname, char *why, size_t why_len)
+{
+	switch (opt) {
+	case 'k':
+		cfg->kernel = arg;
+		return 0;
+	case 'i':
+		cfg->initrd = arg;
+		return 0;
+	case OPT_CMDLINE:
+		cfg->cmdline = arg;
+		return 0;
+	case OPT_DUMP_DTB:
+		cfg->dump_dtb = arg;
+		return 0;
+	case 'm':
+		if (config_parse_size(arg, &cfg->mem_size)) {
+			set_why(why, why_len,
+				"--mem '%s': not a size (e.g. 512M, 2G)", arg);
+			return -EINVAL;
+		}
+		if (cfg->mem_size == 0 || cfg->mem_size % (2ULL << 20)) {
+			set_why(why, why_len,
+				"--mem '%s': must be a non-zero multiple of 2M",
+				arg);
+			return -EINVAL;
+		}
+		return 0;
+	case 'c':
+		if (parse_uint(arg, CONFIG_MAX_CPUS, &cfg->cpus) ||
+		    cfg->cpus == 0) {
+			set_why(why, why_len,
+				"--cpus '%s': must be a number from 1 to %d", arg,
+				CONFIG_MAX_CPUS);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_GIC:
+		if (strcmp(arg, "auto") == 0) {
+			cfg->gic = CONFIG_GIC_AUTO;
+		} else if (strcmp(arg, "v3") == 0) {
+			cfg->gic = CONFIG_GIC_V3;
+		} else if (strcmp(arg, "v2") == 0) {
+			cfg->gic = CONFIG_GIC_V2;
+		} else {
+			set_why(why, why_len,
+				"--gic '%s': must be auto, v3 or v2", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_LOG_LEVEL:
+		if (log_parse_level(arg, &cfg->log_level)) {
+			set_why(why, why_len,
+				"--log-level '%s': must be error, warn, info or "
+				"debug", arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_STATS:
+		cfg->stats = 1;
+		return 0;
+	case 'h':
+		cfg->help = 1;
+		return 0;
+	case 'V':
+		cfg->version = 1;
+		return 0;
+	}
+	set_why(why, why_len, "unknown option '%s'", optname);
+	return -EINVAL;
+}
+
+int config_parse_args(struct vm_config *cfg, int argc, char *const argv[],
+		      char *why, size_t why_len)
+{
+	int opt, idx;
+
+	/* getopt keeps state in globals: reset so tests can parse twice. */
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		int prev = optind ? optind : 1;
+
+		opt = getopt_long(argc, argv, "+:k:i:m:c:hV", long_options, &idx);
+		if (opt == -1)
+			break;
+		if (opt == '?') {
+			set_why(why, why_len, "unknown option '%s'",
+				argv[prev < argc ? prev : argc - 1]);
+			return -EINVAL;
+		}
+		if (opt == ':') {
+			set_why(why, why_len, "option '%s' needs a value",
+				argv[prev < argc ? prev : argc - 1]);
+			return -EINVAL;
+		}
+		if (parse_option(cfg, opt, optarg, argv[prev], why, why_len))
+			return -EINVAL;
+	}
+	if (optind < argc) {
+		set_why(why, why_len, "unexpected argument '%s'", argv[optind]);
+		return -EINVAL;
+	}
+	if (cfg->help || cfg->version)
+		return 0;
+	if (!cfg->kernel) {
+		set_why(why, why_len, "--kernel FILE is required");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Whether the command line sets kernel parameter @key ("console="). */
+static int cmdline_has(const char *cmdline, const char *key)
+{
+	size_t klen = strlen(key);
+	const char *p = cmdline;
+
+	while (p && *p) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, key, klen) == 0 &&
+		    (key[klen - 1] == '=' || p[klen] == '\0' || p[klen] == ' ' ||
+		     p[klen] == '='))
+			return 1;
+		p = strchr(p, ' ');
+	}
+	return 0;
+}
+
+char *config_kernel_cmdline(const struct vm_config *cfg, char *why,
+			    size_t why_len)
+{
+	const char *user = cfg->cmdline ? cfg->cmdline : "";
+	char *s;
+	int n;
+
+	n = asprintf(&s, "%s%s%s",
+		     cmdline_has(user, "console=") ? "" : "console=ttyS0 ",
+		     cmdline_has(user, "earlycon") ? "" : "earlycon ", user);
+	if (n < 0) {
+		set_why(why, why_len, "out of memory");
+		return NULL;
+	}
+	/* Drop a trailing blank left when the user gave nothing. */
+	while (n > 0 && s[n - 1] == ' ')
+		s[--n] = '\0';
+	if (n >= CONFIG_CMDLINE_MAX) {
+		set_why(why, why_len,
+			"kernel command line is %d bytes; the arm64 kernel "
+			"takes at most %d", n, CONFIG_CMDLINE_MAX - 1);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+const char *config_usage(void)
+{
+	return
+"Usage: vmm --kernel FILE [options]\n"
+"Boot an arm64 Linux kernel in a KVM microVM. The guest's console (ttyS0)\n"
+"is this terminal: raw mode when stdin is a terminal (Ctrl-A x quits,\n"
+"Ctrl-A Ctrl-A sends Ctrl-A), plain bytes with pipes and files.\n"
+"\n"
+"Options:\n"
+"  -k, --kernel FILE     arm64 Linux Image, or Image.gz (gzip); required\n"
+"  -i, --initrd FILE     initial ramdisk (initramfs cpio, any format the\n"
+"                        kernel reads)\n"
+"      --cmdline STRING  kernel command line; \"console=ttyS0\" and\n"
+"                        \"earlycon\" are added unless it sets its own\n"
+"  -m, --mem SIZE        guest RAM, a multiple of 2M (K/M/G suffixes);\n"
+"                        default 512M\n"
+"  -c, --cpus N          vCPUs, 1 to 123 (8 with GICv2); default 1\n"
+"      --gic auto|v3|v2  interrupt controller; auto = v3, else v2\n"
+"      --dump-dtb FILE   write the guest's device tree blob and exit\n"
+"      --log-level LVL   error, warn (default), info or debug\n"
+"      --stats           print exit and device counters at exit\n"
+"  -h, --help            this text\n"
+"  -V, --version         print the version\n"
+"\n"
+"Exit status:\n"
+"    0  guest powered off\n"
+"    1  vmm internal error (a KVM call or the host failed)\n"
+"    2  usage error (bad option)\n"
+"    3  bad boot input (kernel/initrd missing, unreadable, invalid, or\n"
+"       too big for --mem)\n"
+"    4  KVM unavailable (/dev/kvm missing, no access, or lacks a feature)\n"
+"   10  guest rebooted (also a guest panic with panic=-1)\n"
+"   11  guest crashed (KVM reported a crash event)\n"
+"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";
+}

@@ -1,0 +1,420 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+
+#define MIB(x) ((double)(x) / (1024.0 * 1024.0))
+
+static void set_why(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_why(char *why, size_t why_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !why_len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+/*
+ * EFI-stub kernels start with an MS-DOS "MZ" stub whose e_lfanew (the
+ * Image header's res5 word, offset 60) points at a PE/COFF header. Its
+ * section table says how many bytes of the file the kernel needs, which
+ * the arm64 header alone cannot tell: that is how a truncated Image is
+ * caught before it boots and dies silently.
+ */
+static int check_pe_sections(const uint8_t *buf, size_t len, char *why,
+			     size_t why_len)
+{
+	uint64_t pe, nsec, opt, sec, need = 0;
+
+	if (len < 2 || buf[0] != 'M' || buf[1] != 'Z')
+		return 0;
+	pe = get_le32(buf + 60);
+	if (pe > len || len - pe < 24 || memcmp(buf + pe, "PE\0\0", 4) != 0) {
+		set_why(why, why_len,
+			"truncated or corrupt: PE/COFF header at offset %" PRIu64
+			" is missing (file is %zu bytes)", pe, len);
+		return -ENOEXEC;
+	}
+	nsec = get_le16(buf + pe + 6);
+	opt = get_le16(buf + pe + 20);
+	sec = pe + 24 + opt;
+	if (sec > len || (len - sec) / 40 < nsec) {
+		set_why(why, why_len,
+			"truncated: PE/COFF section table ends past the end of "
+			"the file (%zu bytes)", len);
+		return -ENOEXEC;
+	}
+	for (uint64_t i = 0; i < nsec; i++) {
+		const uint8_t *s = buf + sec + i * 40;
+		uint64_t end = (uint64_t)get_le32(s + 20) + get_le32(s + 16);
+
+		if (end > need)
+			need = end;
+	}
+	if (need > len) {
+		set_why(why, why_len,
+			"truncated: file is %zu bytes, its sections need %" PRIu64,
+			len, need);
+		return -ENOEXEC;
+	}
+	return 0;
+}
+
+int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
+		       char *why, size_t why_len)
+{
+	uint32_t magic;
+
+	if (len < ARM64_IMAGE_HDR_SIZE) {
+		set_why(why, why_len,
+			"truncated: file is %zu bytes, an arm64 Image header "
+			"needs %d", len, ARM64_IMAGE_HDR_SIZE);
+		return -ENOEXEC;
+	}
+	magic = get_le32(buf + 56);
+	if (magic != ARM64_IMAGE_MAGIC) {
+		set_why(why, why_len,
+			"not an arm64 Linux Image: bad magic 0x%08" PRIx32
+			" at offset 56 (want 0x%08x \"ARM\\x64\")", magic,
+			ARM64_IMAGE_MAGIC);
+		return -ENOEXEC;
+	}
+	img->text_offset = get_le64(buf + 8);
+	img->image_size = get_le64(buf + 16);
+	img->flags = get_le64(buf + 24);
+	img->file_size = len;
+	if (img->image_size == 0) {
+		set_why(why, why_len,
+			"Image header has image_size 0 (a kernel older than "
+			"3.17); not supported");
+		return -ENOEXEC;
+	}
+	if (img->flags & ARM64_IMAGE_FLAG_BE) {
+		set_why(why, why_len, "big-endian kernel; vmm boots little-endian");
+		return -ENOEXEC;
+	}
+	if (img->text_offset >= SZ_2M || img->text_offset % SZ_4K) {
+		set_why(why, why_len,
+			"corrupt Image header: text_offset 0x%" PRIx64
+			" is not a 4 KiB multiple below 2 MiB", img->text_offset);
+		return -ENOEXEC;
+	}
+	if (img->image_size > (1ULL << 40)) {
+		set_why(why, why_len,
+			"corrupt Image header: image_size 0x%" PRIx64
+			" is absurd", img->image_size);
+		return -ENOEXEC;
+	}
+	return check_pe_sections(buf, len, why, why_len);
+}
+
+int loader_is_gzip(const uint8_t *buf, size_t len)
+{
+	return len >= 2 && buf[0] == 0x1f && buf[1] == 0x8b;
+}
+
+int loader_gunzip(const uint8_t *in, size_t in_len, size_t max_out,
+		  uint8_t **out, size_t *out_len, char *why, size_t why_len)
+{
+	z_stream zs;
+	uint8_t *buf = NULL;
+	size_t cap = 0;
+	int zret, ret;
+
+	memset(&zs, 0, sizeof(zs));
+	/* 16 + MAX_WBITS: expect a gzip wrapper, check its CRC and length. */
+	if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK)
+		return -ENOMEM;
+	zs.next_in = (Bytef *)(uintptr_t)in;
+	zs.avail_in = in_len > UINT32_MAX ? UINT32_MAX : (uInt)in_len;
+	do {
+		if (zs.total_out == cap) {
+			size_t ncap = cap ? cap * 2 : 4 * in_len + SZ_1M;
+			uint8_t *nbuf;
+
+			if (cap >= max_out) {
+				set_why(why, why_len,
+					"decompresses to more than the %.0f MiB "
+					"of RAM", MIB(max_out));
+				ret = -EFBIG;
+				goto err;
+			}
+			if (ncap > max_out)
+				ncap = max_out;
+			nbuf = realloc(buf, ncap);
+			if (!nbuf) {
+				ret = -ENOMEM;
+				goto err;
+			}
+			buf = nbuf;
+			cap = ncap;
+		}
+		zs.next_out = buf + zs.total_out;
+		zs.avail_out = (uInt)(cap - zs.total_out > UINT32_MAX ?
+					      UINT32_MAX :
+					      cap - zs.total_out);
+		zret = inflate(&zs, Z_NO_FLUSH);
+		if (zret == Z_BUF_ERROR && zs.avail_in == 0) {
+			set_why(why, why_len,
+				"truncated gzip data (stream ends early)");
+			ret = -EINVAL;
+			goto err;
+		}
+		if (zret != Z_OK && zret != Z_STREAM_END && zret != Z_BUF_ERROR) {
+			set_why(why, why_len, "corrupt gzip data: %s",
+				zs.msg ? zs.msg : "inflate failed");
+			ret = -EINVAL;
+			goto err;
+		}
+	} while (zret != Z_STREAM_END);
+	*out = buf;
+	*out_len = zs.total_out;
+	inflateEnd(&zs);
+	return 0;
+err:
+	free(buf);
+	inflateEnd(&zs);
+	return ret;
+}
+
+static uint64_t align_down(uint64_t v, uint64_t a)
+{
+	return v & ~(a - 1);
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/* Try DTB and initrd below @top (an offset into RAM). 0 if they fit. */
+static int place_below(uint64_t top, uint64_t kernel_end_off,
+		       uint64_t initrd_size, uint64_t *dtb_off,
+		       uint64_t *initrd_off)
+{
+	uint64_t dtb, initrd;
+
+	if (top < SZ_2M)
+		return -ENOSPC;
+	dtb = align_down(top - SZ_2M, SZ_2M);
+	if (dtb < kernel_end_off)
+		return -ENOSPC;
+	initrd = dtb;
+	if (initrd_size) {
+		if (initrd_size > dtb)
+			return -ENOSPC;
+		initrd = align_down(dtb - initrd_size, SZ_4K);
+		if (initrd < kernel_end_off)
+			return -ENOSPC;
+	}
+	*dtb_off = dtb;
+	*initrd_off = initrd;
+	return 0;
+}
+
+int loader_place(gpa_t ram_base, uint64_t ram_size,
+		 const struct arm64_image *img, uint64_t initrd_size,
+		 uint64_t dtb_max, struct boot_layout *out, char *why,
+		 size_t why_len)
+{
+	uint64_t kernel_off, kernel_end_off, dtb_off, initrd_off;
+	uint64_t span = img->image_size > img->file_size ? img->image_size :
+							    img->file_size;
+	uint64_t window = ram_size < 512 * SZ_1M ? ram_size : 512 * SZ_1M;
+
+	if (ram_base % SZ_2M || dtb_max > SZ_2M) {
+		set_why(why, why_len, "internal: bad RAM base or DTB size");
+		return -EINVAL;
+	}
+	kernel_off = img->text_offset;
+	kernel_end_off = align_up(kernel_off + span, SZ_4K);
+	if (kernel_end_off > ram_size ||
+	    (place_below(window, kernel_end_off, initrd_size, &dtb_off,
+			 &initrd_off) &&
+	     place_below(ram_size, kernel_end_off, initrd_size, &dtb_off,
+			 &initrd_off))) {
+		char initrd[48] = "";
+
+		if (initrd_size)
+			snprintf(initrd, sizeof(initrd), ", initrd (%.1f MiB)",
+				 MIB(initrd_size));
+		set_why(why, why_len,
+			"kernel (%.1f MiB with BSS)%s and device tree (2 MiB) "
+			"do not fit in %.0f MiB of RAM; give more --mem",
+			MIB(span), initrd, MIB(ram_size));
+		return -ENOSPC;
+	}
+	out->kernel = ram_base + kernel_off;
+	out->kernel_end = ram_base + kernel_end_off;
+	out->dtb = ram_base + dtb_off;
+	out->dtb_max = dtb_max;
+	out->initrd_size = initrd_size;
+	out->initrd = initrd_size ? ram_base + initrd_off : 0;
+	return 0;
+}
+
+/* Read a whole regular file of at most @max bytes. 0 or -errno. */
+static int read_file(const char *path, uint64_t max, uint8_t **out,
+		     size_t *out_len, char *why, size_t why_len,
+		     const char *what)
+{
+	struct stat st;
+	uint8_t *buf;
+	size_t done = 0;
+	int fd, ret;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		set_why(why, why_len, "%s '%s': %s", what, path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		set_why(why, why_len, "%s '%s': %s", what, path, strerror(-ret));
+		goto err_close;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		set_why(why, why_len, "%s '%s': not a regular file", what, path);
+		goto err_close;
+	}
+	if ((uint64_t)st.st_size > max) {
+		ret = -EFBIG;
+		set_why(why, why_len,
+			"%s '%s' (%.1f MiB) is larger than the %.0f MiB of RAM; "
+			"give more --mem", what, path, MIB(st.st_size), MIB(max));
+		goto err_close;
+	}
+	if (st.st_size == 0) {
+		ret = -EINVAL;
+		set_why(why, why_len, "%s '%s': file is empty", what, path);
+		goto err_close;
+	}
+	buf = malloc(st.st_size);
+	if (!buf) {
+		ret = -ENOMEM;
+		set_why(why, why_len, "%s '%s': out of memory", what, path);
+		goto err_close;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + done, st.st_size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			ret = n < 0 ? -errno : -EIO;
+			set_why(why, why_len, "%s '%s': read failed: %s", what,
+				path, strerror(-ret));
+			free(buf);
+			goto err_close;
+		}
+		done += n;
+	}
+	close(fd);
+	*out = buf;
+	*out_len = done;
+	return 0;
+err_close:
+	close(fd);
+	return ret;
+}
+
+int loader_read_files(const char *kernel_path, const char *initrd_path,
+		      uint64_t ram_size, struct boot_files *bf, char *why,
+		      size_t why_len)
+{
+	char reason[256];
+	int ret;
+
+	memset(bf, 0, sizeof(*bf));
+	ret = read_file(kernel_path, ram_size, &bf->kernel, &bf->kernel_len,
+			why, why_len, "kernel");
+	if (ret)
+		return ret;
+	if (loader_is_gzip(bf->kernel, bf->kernel_len)) {
+		uint8_t *raw;
+		size_t raw_len;
+
+		ret = loader_gunzip(bf->kernel, bf->kernel_len, ram_size, &raw,
+				    &raw_len, reason, sizeof(reason));
+		if (ret) {
+			set_why(why, why_len, "kernel '%s': %s", kernel_path,
+				ret == -ENOMEM ? "out of memory" : reason);
+			goto err_free;
+		}
+		free(bf->kernel);
+		bf->kernel = raw;
+		bf->kernel_len = raw_len;
+		bf->kernel_was_gzip = 1;
+	}
+	ret = loader_parse_image(bf->kernel, bf->kernel_len, &bf->img, reason,
+				 sizeof(reason));
+	if (ret) {
+		set_why(why, why_len, "kernel '%s'%s: %s", kernel_path,
+			bf->kernel_was_gzip ? " (after gunzip)" : "", reason);
+		goto err_free;
+	}
+	if (initrd_path) {
+		ret = read_file(initrd_path, ram_size, &bf->initrd,
+				&bf->initrd_len, why, why_len, "initrd");
+		if (ret)
+			goto err_free;
+	}
+	return 0;
+err_free:
+	loader_free_files(bf);
+	return ret;
+}
+
+void loader_free_files(struct boot_files *bf)
+{
+	free(bf->kernel);
+	free(bf->initrd);
+	memset(bf, 0, sizeof(*bf));
+}
+
+int loader_copy(const struct guest_mem *mem, const struct boot_files *bf,
+		const struct boot_layout *layout)
+{
+	int ret;
+
+	ret = guest_mem_write(mem, layout->kernel, bf->kernel, bf->kernel_len);
+	if (ret)
+		return ret;
+	if (bf->initrd_len)
+		ret = guest_mem_write(mem, layout->initrd, bf->initrd,
+				      bf->initrd_len);
+	return ret;
+}

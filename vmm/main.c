@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vmm: command line → struct vm_config → vm_run() → exit code. The only
+ * place that exits the process.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "config.h"
+#include "exit_codes.h"
+#include "log.h"
+#include "vm.h"
+
+int main(int argc, char *argv[])
+{
+	struct vm_config cfg;
+	char why[256];
+
+	config_init(&cfg);
+	if (config_parse_args(&cfg, argc, argv, why, sizeof(why))) {
+		fprintf(stderr, "vmm: error: %s\nTry 'vmm --help'.\n", why);
+		return VMM_EXIT_USAGE;
+	}
+	if (cfg.help) {
+		fputs(config_usage(), stdout);
+		return 0;
+	}
+	if (cfg.version) {
+		printf("vmm %s\n", VMM_VERSION);
+		return 0;
+	}
+	log_set_level(cfg.log_level);
+	return vm_run(&cfg);
+}

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vcpu/vcpu.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "devices/mmio_bus.h"
+#include "exit_codes.h"
+#include "kvm.h"
+#include "log.h"
+#include "vcpu/arm64_regs.h"
+
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+static void kick_handler(int sig)
+{
+	(void)sig; /* its only job is to make KVM_RUN return -EINTR */
+}
+
+int vcpu_signals_init(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = kick_handler;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: a kicked write(2) to a stuck stdout returns too. */
+	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0)
+		return -errno;
+	return 0;
+}
+
+int vcpu_create(struct vcpu *vcpu, struct kvm *kvm, unsigned int id,
+		const void *target, struct vcpu_host *host)
+{
+	int ret;
+
+	memset(vcpu, 0, sizeof(*vcpu));
+	vcpu->id = id;
+	vcpu->host = host;
+	vcpu->fd = kvm_ioctl_val(kvm->vm_fd, KVM_CREATE_VCPU, id);
+	if (vcpu->fd < 0)
+		return vcpu->fd;
+	vcpu->run_size = kvm->vcpu_mmap_size;
+	vcpu->run = mmap(NULL, vcpu->run_size, PROT_READ | PROT_WRITE,
+			 MAP_SHARED, vcpu->fd, 0);
+	if (vcpu->run == MAP_FAILED) {
+		ret = -errno;
+		pr_err("mmap of vCPU %u's kvm_run: %s", id, strerror(-ret));
+		vcpu->run = NULL;
+		goto err_close;
+	}
+	ret = arm64_vcpu_init(vcpu->fd, target, id == 0);
+	if (ret)
+		goto err_unmap;
+	ret = arm64_get_mpidr(vcpu->fd, &vcpu->mpidr);
+	if (ret)
+		goto err_unmap;
+	return 0;
+err_unmap:
+	munmap(vcpu->run, vcpu->run_size);
+	vcpu->run = NULL;
+err_close:
+	close(vcpu->fd);
+	vcpu->fd = -1;
+	return ret;
+}
+
+static int vcpu_stopping(const struct vcpu *vcpu)
+{
+	return __atomic_load_n(&vcpu->host->stopping, __ATOMIC_ACQUIRE);
+}
+
+static void vcpu_handle_mmio(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	uint64_t addr = run->mmio.phys_addr;
+	unsigned int len = run->mmio.len;
+	int ret;
+
+	vcpu->mmio_exits++;
+	ret = mmio_bus_access(vcpu->host->bus, addr, run->mmio.data, len,
+			      run->mmio.is_write);
+	if (ret) {
+		vcpu->unhandled_mmio++;
+		pr_warn_ratelimited("vcpu %u: %u-byte %s at 0x%" PRIx64
+				    " hits no device: ignored%s",
+				    vcpu->id, len,
+				    run->mmio.is_write ? "write" : "read", addr,
+				    run->mmio.is_write ? "" : ", reads as 0");
+	}
+}
+
+/*
+ * An access KVM could not decode (ISV=0 in the syndrome: a load/store pair,
+ * writeback or similar to device memory). Nothing can emulate it, so the
+ * guest gets the external data abort a real bus would give it.
+ */
+static void vcpu_handle_nisv(struct vcpu *vcpu)
+{
+	struct kvm_vcpu_events ev;
+
+	vcpu->nisv_exits++;
+	pr_warn_ratelimited("vcpu %u: guest access to 0x%llx that KVM cannot "
+			    "decode (ISV=0, ESR ISS 0x%llx): %s", vcpu->id,
+			    (unsigned long long)vcpu->run->arm_nisv.fault_ipa,
+			    (unsigned long long)vcpu->run->arm_nisv.esr_iss,
+			    vcpu->host->can_inject_dabt ?
+				    "injecting an external data abort" :
+				    "cannot inject an abort, stopping the VM");
+	if (!vcpu->host->can_inject_dabt) {
+		vcpu->host->request_stop(vcpu->host->opaque, VMM_EXIT_CRASH,
+					 "guest made an undecodable MMIO access");
+		return;
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.exception.ext_dabt_pending = 1;
+	if (kvm_ioctl(vcpu->fd, KVM_SET_VCPU_EVENTS, &ev) < 0)
+		vcpu->host->request_stop(vcpu->host->opaque, VMM_EXIT_INTERNAL,
+					 "cannot inject a data abort");
+}
+
+static void vcpu_handle_system_event(struct vcpu *vcpu)
+{
+	struct vcpu_host *h = vcpu->host;
+
+	switch (vcpu->run->system_event.type) {
+	case KVM_SYSTEM_EVENT_SHUTDOWN:
+		h->request_stop(h->opaque, VMM_EXIT_POWEROFF, "guest powered off");
+		break;
+	case KVM_SYSTEM_EVENT_RESET:
+		h->request_stop(h->opaque, VMM_EXIT_REBOOT, "guest rebooted");
+		break;
+	case KVM_SYSTEM_EVENT_CRASH:
+		h->request_stop(h->opaque, VMM_EXIT_CRASH, "guest crashed");
+		break;
+	default:
+		pr_info("vcpu %u: system event %u ignored", vcpu->id,
+			vcpu->run->system_event.type);
+	}
+}
+
+/* Returns 0 to keep running, 1 when this vCPU is done. */
+static int vcpu_handle_exit(struct vcpu *vcpu)
+{
+	struct kvm_run *run = vcpu->run;
+	char why[96];
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		vcpu_handle_mmio(vcpu);
+		return 0;
+	case KVM_EXIT_SYSTEM_EVENT:
+		vcpu_handle_system_event(vcpu);
+		return 1;
+	case KVM_EXIT_ARM_NISV:
+		vcpu_handle_nisv(vcpu);
+		return 0;
+	case KVM_EXIT_INTR:
+		return 0;
+	case KVM_EXIT_FAIL_ENTRY:
+		snprintf(why, sizeof(why),
+			 "vcpu %u: KVM_RUN failed entry, reason 0x%llx",
+			 vcpu->id,
+			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+		break;
+	case KVM_EXIT_INTERNAL_ERROR:
+		snprintf(why, sizeof(why),
+			 "vcpu %u: KVM internal error, suberror %u", vcpu->id,
+			 run->internal.suberror);
+		break;
+	default:
+		snprintf(why, sizeof(why), "vcpu %u: unexpected KVM exit %u",
+			 vcpu->id, run->exit_reason);
+		break;
+	}
+	pr_err("%s", why);
+	vcpu->host->request_stop(vcpu->host->opaque, VMM_EXIT_INTERNAL, why);
+	return 1;
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	sigset_t set;
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu%u", vcpu->id);
+	pthread_setname_np(pthread_self(), name);
+	/* The kick signal is blocked everywhere else; let it reach us. */
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	while (!vcpu_stopping(vcpu)) {
+		int ret = ioctl(vcpu->fd, KVM_RUN, 0);
+
+		vcpu->exits++;
+		if (ret < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				/* Kicked: the loop condition decides. */
+				vcpu->run->immediate_exit = 0;
+				continue;
+			}
+			pr_err("vcpu %u: KVM_RUN: %s", vcpu->id, strerror(errno));
+			vcpu->host->request_stop(vcpu->host->opaque,
+						 VMM_EXIT_INTERNAL,
+						 "KVM_RUN failed");
+			break;
+		}
+		if (vcpu_handle_exit(vcpu))
+			break;
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *vcpu)
+{
+	int ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+
+	if (ret) {
+		pr_err("cannot start the thread of vcpu %u: %s", vcpu->id,
+		       strerror(ret));
+		return -ret;
+	}
+	vcpu->thread_started = 1;
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	if (!vcpu->thread_started)
+		return;
+	/*
+	 * immediate_exit covers the window between the thread's check of
+	 * host->stopping and its next KVM_RUN; the signal covers a vCPU
+	 * already inside KVM_RUN, or blocked in a write.
+	 */
+	__atomic_store_n(&vcpu->run->immediate_exit, 1, __ATOMIC_RELEASE);
+	pthread_kill(vcpu->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_join(struct vcpu *vcpu)
+{
+	if (vcpu->thread_started) {
+		pthread_join(vcpu->thread, NULL);
+		vcpu->thread_started = 0;
+	}
+}
+
+void vcpu_destroy(struct vcpu *vcpu)
+{
+	if (vcpu->run)
+		munmap(vcpu->run, vcpu->run_size);
+	if (vcpu->fd >= 0)
+		close(vcpu->fd);
+	vcpu->run = NULL;
+	vcpu->fd = -1;
+}

@@ -1,0 +1,538 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/random.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "devices/mmio_bus.h"
+#include "devices/pl031.h"
+#include "devices/uart_8250.h"
+#include "devices/vgic.h"
+#include "event_loop.h"
+#include "exit_codes.h"
+#include "fdt/dt.h"
+#include "kvm.h"
+#include "loader.h"
+#include "log.h"
+#include "memory/guest_mem.h"
+#include "vcpu/arm64_regs.h"
+#include "vcpu/vcpu.h"
+
+struct vm {
+	const struct vm_config *cfg;
+	struct timespec started;
+	struct kvm kvm;
+	struct guest_mem mem;
+	struct vgic gic;
+	struct vcpu *vcpus;
+	unsigned int nvcpus; /* created so far */
+	struct vcpu_host host;
+	struct mmio_bus bus;
+	struct irq_line uart_irq, rtc_irq;
+	struct uart_8250 uart;
+	struct pl031 rtc;
+	struct console con;
+	struct event_loop loop;
+	struct event_source stop_src; /* eventfd: a vCPU asked to stop */
+	struct event_source sig_src;  /* signalfd: INT, TERM, HUP */
+	struct boot_files boot;
+	struct boot_layout layout;
+	char *cmdline;
+	uint64_t mpidr[CONFIG_MAX_CPUS];
+	int stop_requested;
+	int exit_code;
+};
+
+/* First caller wins; safe from any thread. */
+static void vm_request_stop(void *opaque, int code, const char *why)
+{
+	struct vm *vm = opaque;
+	int expected = 0;
+	uint64_t one = 1;
+
+	if (!__atomic_compare_exchange_n(&vm->stop_requested, &expected, 1, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	vm->exit_code = code;
+	pr_info("stopping: %s (exit code %d)", why, code);
+	__atomic_store_n(&vm->host.stopping, 1, __ATOMIC_RELEASE);
+	if (write(vm->stop_src.fd, &one, sizeof(one)) < 0)
+		pr_err("cannot wake the event loop: %s", strerror(errno));
+}
+
+static void vm_on_stop(struct event_source *src, uint32_t events)
+{
+	struct vm *vm = src->opaque;
+
+	(void)events;
+	event_loop_stop(&vm->loop);
+}
+
+static void vm_on_signal(struct event_source *src, uint32_t events)
+{
+	struct vm *vm = src->opaque;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	if (read(src->fd, &si, sizeof(si)) != sizeof(si))
+		return;
+	switch (si.ssi_signo) {
+	case SIGINT:
+		vm_request_stop(vm, VMM_EXIT_SIGINT, "SIGINT");
+		break;
+	case SIGTERM:
+		vm_request_stop(vm, VMM_EXIT_SIGTERM, "SIGTERM");
+		break;
+	case SIGHUP:
+		vm_request_stop(vm, VMM_EXIT_SIGHUP, "SIGHUP");
+		break;
+	}
+}
+
+static void vm_quit_key(void *opaque)
+{
+	vm_request_stop(opaque, VMM_EXIT_SIGINT, "Ctrl-A x");
+}
+
+/*
+ * Everything the user gave us is checked here, before /dev/kvm is opened,
+ * so a bad kernel or a RAM size too small starts nothing.
+ */
+static int vm_check_inputs(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	char why[512];
+
+	vm->cmdline = config_kernel_cmdline(cfg, why, sizeof(why));
+	if (!vm->cmdline) {
+		pr_err("%s", why);
+		return VMM_EXIT_USAGE;
+	}
+	if (loader_read_files(cfg->kernel, cfg->initrd, cfg->mem_size,
+			      &vm->boot, why, sizeof(why))) {
+		pr_err("%s", why);
+		return VMM_EXIT_BAD_INPUT;
+	}
+	if (loader_place(LAYOUT_RAM_BASE, cfg->mem_size, &vm->boot.img,
+			 vm->boot.initrd_len, DT_MAX_SIZE, &vm->layout, why,
+			 sizeof(why))) {
+		pr_err("%s", why);
+		return VMM_EXIT_BAD_INPUT;
+	}
+	pr_info("kernel%s at 0x%" PRIx64 "-0x%" PRIx64 ", initrd at 0x%" PRIx64
+		" (%zu bytes), dtb at 0x%" PRIx64,
+		vm->boot.kernel_was_gzip ? " (gunzipped)" : "",
+		vm->layout.kernel, vm->layout.kernel_end, vm->layout.initrd,
+		vm->boot.initrd_len, vm->layout.dtb);
+	return 0;
+}
+
+static int vm_create_kvm(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	unsigned int ipa = layout_ipa_bits(cfg->mem_size);
+
+	if (kvm_open(&vm->kvm))
+		return VMM_EXIT_NO_KVM;
+	if (!kvm_check_cap(vm->kvm.fd, KVM_CAP_ARM_PSCI_0_2)) {
+		pr_err("KVM on this host lacks PSCI 0.2 (KVM_CAP_ARM_PSCI_0_2)");
+		return VMM_EXIT_NO_KVM;
+	}
+	if ((int)cfg->cpus > vm->kvm.max_vcpus) {
+		pr_err("--cpus %u: KVM on this host allows at most %d",
+		       cfg->cpus, vm->kvm.max_vcpus);
+		return VMM_EXIT_NO_KVM;
+	}
+	if (ipa == 0 || (vm->kvm.ipa_max_bits && ipa > (unsigned int)vm->kvm.ipa_max_bits) ||
+	    (!vm->kvm.ipa_max_bits && ipa > 40)) {
+		pr_err("--mem %" PRIu64 "M needs a %u-bit guest physical address "
+		       "space; this host's KVM allows %d bits",
+		       cfg->mem_size >> 20, ipa,
+		       vm->kvm.ipa_max_bits ? vm->kvm.ipa_max_bits : 40);
+		return VMM_EXIT_NO_KVM;
+	}
+	/* Without the capability only the default 40-bit type exists. */
+	if (kvm_create_vm(&vm->kvm, vm->kvm.ipa_max_bits ? ipa : 0))
+		return VMM_EXIT_INTERNAL;
+	pr_info("VM with a %u-bit IPA space", vm->kvm.ipa_max_bits ? ipa : 40);
+	if (kvm_check_cap(vm->kvm.vm_fd, KVM_CAP_ARM_NISV_TO_USER)) {
+		if (kvm_enable_cap(&vm->kvm, KVM_CAP_ARM_NISV_TO_USER, 0))
+			return VMM_EXIT_INTERNAL;
+	} else {
+		pr_info("KVM cannot report ISV=0 accesses to userspace");
+	}
+	vm->host.can_inject_dabt =
+		kvm_check_cap(vm->kvm.vm_fd, KVM_CAP_ARM_INJECT_EXT_DABT) > 0;
+	return 0;
+}
+
+static int vm_create_memory(struct vm *vm)
+{
+	int ret = guest_mem_alloc(&vm->mem, LAYOUT_RAM_BASE, vm->cfg->mem_size);
+
+	if (ret) {
+		pr_err("cannot map %" PRIu64 " MiB of guest RAM: %s",
+		       vm->cfg->mem_size >> 20, strerror(-ret));
+		return VMM_EXIT_INTERNAL;
+	}
+	if (kvm_set_memory(&vm->kvm, 0, vm->mem.base, vm->mem.size,
+			   vm->mem.hva))
+		return VMM_EXIT_INTERNAL;
+	return 0;
+}
+
+/*
+ * vGIC, then every vCPU, then the vGIC's init: KVM sizes the
+ * redistributors from the vCPUs that exist at CTRL_INIT, and refuses new
+ * vCPUs after it.
+ */
+static int vm_create_cpus(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct kvm_vcpu_init target;
+	int ret;
+
+	ret = vgic_create(&vm->gic, vm->kvm.vm_fd, cfg->gic, cfg->cpus);
+	if (ret)
+		return ret == -E2BIG || ret == -ENODEV ? VMM_EXIT_NO_KVM :
+							 VMM_EXIT_INTERNAL;
+	if (kvm_ioctl(vm->kvm.vm_fd, KVM_ARM_PREFERRED_TARGET, &target) < 0)
+		return VMM_EXIT_INTERNAL;
+	vm->vcpus = calloc(cfg->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return VMM_EXIT_INTERNAL;
+	for (unsigned int i = 0; i < cfg->cpus; i++) {
+		if (vcpu_create(&vm->vcpus[i], &vm->kvm, i, &target, &vm->host))
+			return VMM_EXIT_INTERNAL;
+		vm->mpidr[i] = vm->vcpus[i].mpidr;
+		vm->nvcpus++;
+	}
+	if (vgic_finalize(&vm->gic))
+		return VMM_EXIT_INTERNAL;
+	return 0;
+}
+
+/* The device table: every emulated device, in one place. */
+static int vm_create_devices(struct vm *vm)
+{
+	struct mmio_region uart = {
+		.name = "uart", .dt_name = "uart", .base = LAYOUT_UART_BASE,
+		.size = LAYOUT_UART_SIZE, .ops = &uart_8250_ops,
+		.opaque = &vm->uart, .is_console = 1,
+	};
+	struct mmio_region rtc = {
+		.name = "rtc", .dt_name = "rtc", .base = LAYOUT_RTC_BASE,
+		.size = LAYOUT_RTC_SIZE, .ops = &pl031_ops, .opaque = &vm->rtc,
+	};
+
+	mmio_bus_init(&vm->bus);
+	vm->host.bus = &vm->bus;
+	vgic_irq_line_init(&vm->uart_irq, &vm->gic, LAYOUT_SPI_UART);
+	vgic_irq_line_init(&vm->rtc_irq, &vm->gic, LAYOUT_SPI_RTC);
+	if (uart_8250_init(&vm->uart, &vm->uart_irq, console_output,
+			   console_rx_ready, &vm->con) ||
+	    pl031_init(&vm->rtc, &vm->rtc_irq, NULL))
+		return VMM_EXIT_INTERNAL;
+	if (mmio_bus_register(&vm->bus, &uart) ||
+	    mmio_bus_register(&vm->bus, &rtc)) {
+		pr_err("internal: device map overlaps");
+		return VMM_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+static int vm_build_dtb(struct vm *vm, void *buf, size_t size)
+{
+	struct dt_machine m = {
+		.ncpus = vm->cfg->cpus,
+		.mpidr = vm->mpidr,
+		.ram_base = vm->mem.base,
+		.ram_size = vm->mem.size,
+		.gic_version = vm->gic.version,
+		.bootargs = vm->cmdline,
+		.initrd_start = vm->layout.initrd,
+		.initrd_end = vm->layout.initrd + vm->layout.initrd_size,
+	};
+	const char *why = NULL;
+
+	if (getrandom(&m.kaslr_seed, sizeof(m.kaslr_seed), 0) < 0 ||
+	    getrandom(m.rng_seed, sizeof(m.rng_seed), 0) < 0) {
+		pr_err("getrandom: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	if (dt_build(&m, &vm->bus, buf, size, &why)) {
+		pr_err("building the device tree: %s", why ? why : "failed");
+		return VMM_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+static int vm_dump_dtb(struct vm *vm, const void *fdt, size_t size)
+{
+	const char *path = vm->cfg->dump_dtb;
+	size_t done = 0;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		pr_err("--dump-dtb '%s': %s", path, strerror(errno));
+		return VMM_EXIT_USAGE;
+	}
+	while (done < size) {
+		ssize_t n = write(fd, (const char *)fdt + done, size - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			pr_err("--dump-dtb '%s': %s", path,
+			       n < 0 ? strerror(errno) : "short write");
+			close(fd);
+			return VMM_EXIT_INTERNAL;
+		}
+		done += n;
+	}
+	if (close(fd) < 0) {
+		pr_err("--dump-dtb '%s': %s", path, strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+/* Kernel, initrd and DTB into RAM; then the boot vCPU's registers. */
+static int vm_load(struct vm *vm)
+{
+	void *dtb = guest_mem_ptr(&vm->mem, vm->layout.dtb, DT_MAX_SIZE);
+	int ret;
+
+	if (!dtb || loader_copy(&vm->mem, &vm->boot, &vm->layout)) {
+		pr_err("internal: boot layout outside guest RAM");
+		return VMM_EXIT_INTERNAL;
+	}
+	/* The copies in guest RAM are all that is needed from here on. */
+	loader_free_files(&vm->boot);
+	ret = vm_build_dtb(vm, dtb, DT_MAX_SIZE);
+	if (ret)
+		return ret;
+	if (vm->cfg->dump_dtb)
+		return 0;
+	if (arm64_set_boot_regs(vm->vcpus[0].fd, vm->layout.kernel,
+				vm->layout.dtb))
+		return VMM_EXIT_INTERNAL;
+	return 0;
+}
+
+static int vm_setup_loop(struct vm *vm)
+{
+	sigset_t set;
+
+	if (event_loop_init(&vm->loop))
+		return VMM_EXIT_INTERNAL;
+	vm->stop_src.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->stop_src.fn = vm_on_stop;
+	vm->stop_src.opaque = vm;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	vm->sig_src.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	vm->sig_src.fn = vm_on_signal;
+	vm->sig_src.opaque = vm;
+	if (vm->stop_src.fd < 0 || vm->sig_src.fd < 0 ||
+	    event_loop_add(&vm->loop, &vm->stop_src, EPOLLIN) ||
+	    event_loop_add(&vm->loop, &vm->sig_src, EPOLLIN)) {
+		pr_err("event loop setup: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	return 0;
+}
+
+static int vm_run_vcpus(struct vm *vm)
+{
+	int ret = 0;
+
+	if (console_init(&vm->con, STDIN_FILENO, STDOUT_FILENO) ||
+	    console_attach(&vm->con, &vm->uart, &vm->loop, vm_quit_key, vm)) {
+		pr_err("console setup: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	for (unsigned int i = 0; i < vm->nvcpus && !ret; i++)
+		ret = vcpu_start(&vm->vcpus[i]);
+	if (ret)
+		vm_request_stop(vm, VMM_EXIT_INTERNAL, "a vCPU thread failed");
+	else if (event_loop_run(&vm->loop))
+		vm_request_stop(vm, VMM_EXIT_INTERNAL, "event loop failed");
+	return 0;
+}
+
+static void vm_stop_vcpus(struct vm *vm)
+{
+	__atomic_store_n(&vm->host.stopping, 1, __ATOMIC_RELEASE);
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+}
+
+/* RSS of the process, and of it what is not guest RAM (from smaps). */
+static void vm_rss(const struct vm *vm, uint64_t *total_kib,
+		   uint64_t *outside_kib)
+{
+	uintptr_t ram_lo = (uintptr_t)vm->mem.hva, ram_hi = ram_lo + vm->mem.size;
+	char line[256];
+	int in_ram = 0;
+	FILE *f = fopen("/proc/self/smaps", "re");
+
+	*total_kib = *outside_kib = 0;
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long lo, hi, kib;
+
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') &&
+		    line[0] != ' ') {
+			in_ram = lo >= ram_lo && hi <= ram_hi;
+		} else if (sscanf(line, "Rss: %lu kB", &kib) == 1) {
+			*total_kib += kib;
+			if (!in_ram)
+				*outside_kib += kib;
+		}
+	}
+	fclose(f);
+}
+
+static uint64_t vm_region_accesses(struct vm *vm, gpa_t base)
+{
+	struct mmio_region *r = mmio_bus_find(&vm->bus, base, 1);
+
+	return r ? __atomic_load_n(&r->accesses, __ATOMIC_RELAXED) : 0;
+}
+
+static void vm_print_stats(struct vm *vm)
+{
+	uint64_t exits = 0, mmio = 0, unhandled = 0, nisv = 0, rss, outside;
+	struct timespec now;
+	double ms;
+
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
+		exits += vm->vcpus[i].exits;
+		mmio += vm->vcpus[i].mmio_exits;
+		unhandled += vm->vcpus[i].unhandled_mmio;
+		nisv += vm->vcpus[i].nisv_exits;
+	}
+	vm_rss(vm, &rss, &outside);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - vm->started.tv_sec) * 1e3 +
+	     (now.tv_nsec - vm->started.tv_nsec) / 1e6;
+	fprintf(stderr,
+		"vmm: stats: exit_code=%d run_ms=%.0f vcpus=%u vcpu_exits=%" PRIu64
+		" mmio_exits=%" PRIu64 " unhandled_mmio=%" PRIu64
+		" nisv_exits=%" PRIu64 " uart_accesses=%" PRIu64
+		" rtc_accesses=%" PRIu64 " console_tx_bytes=%" PRIu64
+		" console_rx_bytes=%" PRIu64 " rss_kib=%" PRIu64
+		" rss_outside_guest_kib=%" PRIu64 "\n",
+		vm->exit_code, ms, vm->nvcpus, exits, mmio, unhandled, nisv,
+		vm_region_accesses(vm, LAYOUT_UART_BASE),
+		vm_region_accesses(vm, LAYOUT_RTC_BASE),
+		vm->uart.tx_bytes, vm->uart.rx_bytes, rss, outside);
+}
+
+static void vm_teardown(struct vm *vm)
+{
+	vm_stop_vcpus(vm);
+	console_destroy(&vm->con);
+	if (vm->cfg->stats && vm->nvcpus && !vm->cfg->dump_dtb)
+		vm_print_stats(vm);
+	for (unsigned int i = 0; i < vm->nvcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	vgic_destroy(&vm->gic);
+	if (vm->stop_src.fd >= 0)
+		close(vm->stop_src.fd);
+	if (vm->sig_src.fd >= 0)
+		close(vm->sig_src.fd);
+	event_loop_destroy(&vm->loop);
+	uart_8250_destroy(&vm->uart);
+	pl031_destroy(&vm->rtc);
+	kvm_close(&vm->kvm);
+	guest_mem_free(&vm->mem);
+	loader_free_files(&vm->boot);
+	free(vm->cmdline);
+}
+
+int vm_run(const struct vm_config *cfg)
+{
+	struct vm *vm;
+	sigset_t set;
+	int ret;
+
+	vm = calloc(1, sizeof(*vm));
+	if (!vm) {
+		pr_err("out of memory");
+		return VMM_EXIT_INTERNAL;
+	}
+	vm->cfg = cfg;
+	vm->host.request_stop = vm_request_stop;
+	vm->host.opaque = vm;
+	vm->kvm.fd = vm->kvm.vm_fd = -1;
+	vm->gic.dev_fd = -1;
+	vm->stop_src.fd = vm->sig_src.fd = vm->loop.epfd = -1;
+	vm->con.ready_src.fd = -1;
+	clock_gettime(CLOCK_MONOTONIC, &vm->started);
+	/*
+	 * Block the signals we handle (via signalfd) and the vCPU kick signal
+	 * before any thread exists, so every thread inherits the mask; each
+	 * vCPU thread unblocks only the kick.
+	 */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	if (vcpu_signals_init()) {
+		ret = VMM_EXIT_INTERNAL;
+		goto out;
+	}
+
+	ret = vm_check_inputs(vm);
+	if (!ret)
+		ret = vm_create_kvm(vm);
+	if (!ret)
+		ret = vm_create_memory(vm);
+	if (!ret)
+		ret = vm_create_cpus(vm);
+	if (!ret)
+		ret = vm_create_devices(vm);
+	if (!ret)
+		ret = vm_load(vm);
+	if (!ret && cfg->dump_dtb) {
+		void *dtb = guest_mem_ptr(&vm->mem, vm->layout.dtb, DT_MAX_SIZE);
+
+		ret = vm_dump_dtb(vm, dtb, dt_total_size(dtb));
+		goto out;
+	}
+	if (!ret)
+		ret = vm_setup_loop(vm);
+	if (!ret) {
+		vm_run_vcpus(vm);
+		ret = vm->exit_code;
+	}
+out:
+	if (vm->stop_requested)
+		ret = vm->exit_code;
+	vm_teardown(vm);
+	free(vm);
+	return ret;
+}
