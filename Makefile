@@ -108,7 +108,9 @@ CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 NATIVE_CFLAGS := $(BASE_CFLAGS) $(shell pkg-config --cflags libfdt zlib 2>/dev/null)
 NATIVE_LIBS := -lfdt -lz -lpthread $(SAN_LDFLAGS)
-NATIVE_CORE_OBJS := $(patsubst %.c,$(B)/native/obj/%.o,$(CORE_SRCS))
+# Sanitized objects live apart, so switching SANITIZE never mixes builds.
+N := $(B)/native$(if $(filter 1,$(SANITIZE)),-san)
+NATIVE_CORE_OBJS := $(patsubst %.c,$(N)/obj/%.o,$(CORE_SRCS))
 
 UNIT_TESTS := \
 	tests/unit/test_config.c \
@@ -119,14 +121,14 @@ UNIT_TESTS := \
 	tests/unit/fdt/test_dt.c \
 	tests/unit/memory/test_guest_mem.c
 
-UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/native/tests/%,$(UNIT_TESTS))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(N)/tests/%,$(UNIT_TESTS))
 
-$(B)/native/obj/%.o: %.c
+$(N)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(NATIVE_CC) $(NATIVE_CFLAGS) -c -o $@ $<
 
-$(B)/native/tests/%: tests/unit/%.c $(NATIVE_CORE_OBJS)
+$(N)/tests/%: tests/unit/%.c $(NATIVE_CORE_OBJS)
 	@mkdir -p $(dir $@)
 	@pkg-config --exists check || { echo "Check not found: apt-get install check (or run scripts/setup.sh)" >&2; exit 1; }
 	@echo "  CC      $@"
@@ -154,7 +156,7 @@ bench: $(VMM) guest
 	$(Q)scripts/bench.sh
 
 clean:
-	rm -rf $(B)/arm64/obj $(B)/arm64/vmm $(B)/native
+	rm -rf $(B)/arm64/obj $(B)/arm64/vmm $(B)/native $(B)/native-san
 
 -include $(ARM64_OBJS:.o=.d) $(NATIVE_CORE_OBJS:.o=.d) \
 	$(patsubst %,%.d,$(UNIT_BINS))

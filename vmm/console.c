@@ -90,8 +90,12 @@ void console_output(void *opaque, const uint8_t *buf, size_t len)
 			len -= n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
+		if (n < 0 && errno == EINTR) {
+			if (con->stopping &&
+			    __atomic_load_n(con->stopping, __ATOMIC_ACQUIRE))
+				return;
 			continue;
+		}
 		/* Reader gone, or worse: keep the guest running, say it once. */
 		con->out_broken = 1;
 		pr_warn("console output stopped: %s",
@@ -223,10 +227,12 @@ static void console_on_ready(struct event_source *src, uint32_t events)
 }
 
 int console_attach(struct console *con, struct uart_8250 *uart,
-		   struct event_loop *loop, void (*quit)(void *), void *opaque)
+		   struct event_loop *loop, void (*quit)(void *), void *opaque,
+		   const int *stopping)
 {
 	int ret;
 
+	con->stopping = stopping;
 	con->uart = uart;
 	con->loop = loop;
 	con->quit = quit;

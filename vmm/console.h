@@ -34,6 +34,7 @@ struct console {
 	size_t pending_len, pending_off;
 	void (*quit)(void *opaque);    /* Ctrl-A x */
 	void *quit_opaque;
+	const int *stopping;	       /* the VM is ending: stop retrying */
 };
 
 /*
@@ -48,11 +49,13 @@ int console_init(struct console *con, int in_fd, int out_fd);
  * called on the main thread when the user types the quit escape.
  */
 int console_attach(struct console *con, struct uart_8250 *uart,
-		   struct event_loop *loop, void (*quit)(void *), void *opaque);
+		   struct event_loop *loop, void (*quit)(void *), void *opaque,
+		   const int *stopping);
 
 /*
  * console_output() - uart_out_fn: write guest bytes to stdout, all of them
- * (short writes retried; EINTR retried unless the VM is stopping).
+ * (short writes retried; EINTR retried unless *stopping is set, so a vCPU
+ * blocked on a stalled stdout can still be stopped).
  */
 void console_output(void *opaque, const uint8_t *buf, size_t len);
 

@@ -362,7 +362,8 @@ static int vm_run_vcpus(struct vm *vm)
 	int ret = 0;
 
 	if (console_init(&vm->con, STDIN_FILENO, STDOUT_FILENO) ||
-	    console_attach(&vm->con, &vm->uart, &vm->loop, vm_quit_key, vm)) {
+	    console_attach(&vm->con, &vm->uart, &vm->loop, vm_quit_key, vm,
+			   &vm->host.stopping)) {
 		pr_err("console setup: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}

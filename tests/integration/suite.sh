@@ -1,0 +1,230 @@
+#!/bin/sh
+# The integration tests proper. POSIX sh: runs under busybox in the emulated
+# arm64 KVM host, or directly on an arm64 machine with /dev/kvm. Every test
+# boots the default guest (guest-images/) with build/arm64/vmm and asserts
+# what a user sees: console output, exit codes, error messages.
+#
+# Results go to $VMM_ITEST_DIR/results, one "ok/not ok/skip - name" line each.
+
+VMM=${VMM:-build/arm64/vmm}
+D=${VMM_ITEST_DIR:-build/itest}
+KERNEL=build/guest/Image
+INITRD=build/guest/initramfs.cpio.gz
+RESULTS=$D/results
+# A guest that hangs must not hang the suite.
+LIMIT=${VMM_ITEST_BOOT_LIMIT:-240}
+mkdir -p "$D"
+: >"$RESULTS"
+
+say() { echo "$*" | tee -a "$RESULTS"; }
+pass() { say "ok - $1"; }
+fail() {
+	say "not ok - $1: $2"
+	# Show what the user would have seen.
+	for f in "$D/$T.out" "$D/$T.err"; do
+		[ -s "$f" ] && { echo "--- $f (tail)"; tail -n 15 "$f"; }
+	done
+}
+
+# vmm_run NAME ARGS... : run vmm, stdout/stderr to $D/NAME.{out,err}, sets RC.
+vmm_run() {
+	T=$1
+	shift
+	timeout -s KILL "$LIMIT" "$VMM" "$@" <"${STDIN:-/dev/null}" \
+		>"$D/$T.out" 2>"$D/$T.err"
+	RC=$?
+}
+boot() { # boot NAME 'guest command' [more vmm args]
+	_name=$1 _cmd=$2
+	shift 2
+	vmm_run "$_name" --kernel "$KERNEL" --initrd "$INITRD" --mem 256M \
+		--cmdline "quiet run=\"$_cmd\"" "$@"
+}
+# The guest's tty ends lines with CR LF; compare lines without the CR.
+out_lines() { tr -d '\r' <"$D/$T.out"; }
+out_has() { grep -qs -- "$1" "$D/$T.out"; }
+err_has() { grep -qs -- "$1" "$D/$T.err"; }
+expect_rc() { # expect_rc NAME WANT
+	if [ "$RC" = "$2" ]; then return 0; fi
+	fail "$1" "exit code $RC, want $2"
+	return 1
+}
+
+if [ ! -c /dev/kvm ]; then
+	say "not ok - /dev/kvm present on the arm64 host"
+	exit 1
+fi
+
+# --- boot and console --------------------------------------------------------
+# Full console log (no quiet): the kernel talks a lot through the UART.
+T=boot_full_log
+vmm_run $T --kernel "$KERNEL" --initrd "$INITRD" --mem 256M \
+	--cmdline 'run="echo hello from the guest"' --stats
+if expect_rc "default guest boots to init, full log, poweroff exits 0" 0; then
+	if out_has 'Booting Linux on physical CPU' && out_has VMM_GUEST_INIT_READY &&
+		out_has 'hello from the guest' && out_has VMM_GUEST_RUN_EXIT=0; then
+		pass "default guest boots to init, full log, poweroff exits 0"
+	else
+		fail "default guest boots to init, full log, poweroff exits 0" \
+			"console lacks the kernel banner, init marker or output"
+	fi
+fi
+
+if err_has 'vmm: stats: exit_code=0 ' && err_has 'mmio_exits=[1-9]'; then
+	pass "--stats reports exit code and MMIO exits"
+else
+	fail "--stats reports exit code and MMIO exits" "no stats line"
+fi
+
+for n in 2 4; do
+	boot cpus$n 'nproc; grep -c ^processor /proc/cpuinfo' --cpus $n
+	if expect_rc "--cpus $n: guest counts $n CPUs" 0; then
+		if [ "$(out_lines | grep -c "^$n\$")" = 2 ]; then
+			pass "--cpus $n: guest counts $n CPUs"
+		else
+			fail "--cpus $n: guest counts $n CPUs" "nproc/cpuinfo disagree"
+		fi
+	fi
+done
+
+# Commands typed on stdin reach the guest shell and their output comes back.
+printf 'echo answer-$((6*7))\nuname -m\npoweroff -f\n' >"$D/stdin.txt"
+STDIN=$D/stdin.txt vmm_run stdin --kernel "$KERNEL" --initrd "$INITRD" \
+	--mem 256M --cmdline quiet
+if expect_rc "commands on stdin run in the guest shell" 0; then
+	if out_has 'answer-42' && out_has aarch64; then
+		pass "commands on stdin run in the guest shell"
+	else
+		fail "commands on stdin run in the guest shell" "no command output"
+	fi
+fi
+
+# The same through a pipe that stays open: input is fed as the guest asks.
+T=stdin_pipe
+{ sleep 1; printf 'echo piped-$((2+3))\n'; sleep 1; printf 'poweroff -f\n'; } |
+	timeout -s KILL "$LIMIT" "$VMM" --kernel "$KERNEL" --initrd "$INITRD" \
+		--mem 256M --cmdline quiet >"$D/$T.out" 2>"$D/$T.err"
+RC=$?
+if expect_rc "commands from a pipe run in the guest shell" 0; then
+	if out_has 'piped-5'; then
+		pass "commands from a pipe run in the guest shell"
+	else
+		fail "commands from a pipe run in the guest shell" "no output"
+	fi
+fi
+
+# --- lifecycle and exit codes -----------------------------------------------
+boot reboot 'reboot -f'
+expect_rc "guest reboot exits 10" 10 && pass "guest reboot exits 10"
+
+boot panic 'echo c >/proc/sysrq-trigger' --cmdline "quiet panic=-1 run=\"echo c >/proc/sysrq-trigger\""
+expect_rc "guest panic with panic=-1 exits 10" 10 &&
+	pass "guest panic with panic=-1 exits 10"
+
+boot fail_cmd 'exit 3'
+if expect_rc "guest command status is reported, guest still powers off" 0; then
+	if out_has VMM_GUEST_RUN_EXIT=3; then
+		pass "guest command status is reported, guest still powers off"
+	else
+		fail "guest command status is reported, guest still powers off" \
+			"no VMM_GUEST_RUN_EXIT=3"
+	fi
+fi
+
+# SIGTERM and SIGINT stop every vCPU and exit with their own codes.
+for sig in TERM:143 INT:130; do
+	name=${sig%%:*} want=${sig##*:}
+	T=sig$name
+	# Interactive guest shell; stdin at EOF leaves it waiting, VM running.
+	"$VMM" --kernel "$KERNEL" --initrd "$INITRD" --mem 256M \
+		--cpus 2 --cmdline quiet </dev/null >"$D/$T.out" 2>"$D/$T.err" &
+	pid=$!
+	i=0
+	while [ $i -lt "$LIMIT" ] && ! out_has VMM_GUEST_INIT_READY; do
+		sleep 1
+		i=$((i + 1))
+	done
+	kill -"$name" $pid
+	wait $pid
+	RC=$?
+	expect_rc "SIG$name stops the VM with exit $want" "$want" &&
+		pass "SIG$name stops the VM with exit $want"
+done
+
+# --- devices -------------------------------------------------------------------
+T=date
+host_before=$(date +%s)
+boot date 'date +%s'
+host_after=$(date +%s)
+guest=$(out_lines | grep -E '^[0-9]{9,}$' | head -n 1)
+if expect_rc "guest date agrees with the host (PL031)" 0; then
+	if [ -n "$guest" ] && [ "$guest" -ge $((host_before - 5)) ] &&
+		[ "$guest" -le $((host_after + 5)) ]; then
+		pass "guest date agrees with the host (PL031)"
+	else
+		fail "guest date agrees with the host (PL031)" \
+			"guest $guest, host $host_before..$host_after"
+	fi
+fi
+
+# A guest access where no device is: reads 0, logged, the VM carries on.
+boot unmapped 'devmem 0x09050000 32; devmem 0x09050000 32 0x1234; echo still-alive'
+if expect_rc "unmapped MMIO reads 0, is logged, VM survives" 0; then
+	if out_has 0x00000000 && out_has still-alive && err_has 'hits no device'; then
+		pass "unmapped MMIO reads 0, is logged, VM survives"
+	else
+		fail "unmapped MMIO reads 0, is logged, VM survives" \
+			"missing 0x00000000, still-alive or the log line"
+	fi
+fi
+
+boot gzip 'echo gz-ok' --kernel build/guest/Image.gz
+if expect_rc "Image.gz boots" 0 && out_has gz-ok; then
+	pass "Image.gz boots"
+elif [ "$RC" = 0 ]; then
+	fail "Image.gz boots" "no output"
+fi
+
+# --- bad input: an error naming the problem, its exit code, nothing started ---
+bad() { # bad NAME WANT_RC 'message regexp' VMM ARGS...
+	_name=$1 want=$2 msg=$3
+	shift 3
+	vmm_run "$_name" "$@"
+	if expect_rc "$_name: exit $want" "$want"; then
+		if err_has "$msg" && [ "$(wc -l <"$D/$_name.err")" -le 2 ] &&
+			! [ -s "$D/$_name.out" ]; then
+			pass "$_name: exit $want, says '$msg'"
+		else
+			fail "$_name" "stderr lacks '$msg' or guest output appeared"
+		fi
+	fi
+}
+
+head -c 4096 /dev/zero | tr '\0' x >"$D/garbage.img"
+bad wrong_magic 3 'bad magic' --kernel "$D/garbage.img"
+head -c 1000000 "$KERNEL" >"$D/truncated.img"
+bad truncated_kernel 3 'truncated' --kernel "$D/truncated.img"
+bad missing_kernel 3 'No such file' --kernel "$D/does-not-exist"
+bad missing_initrd 3 "initrd.*No such file" --kernel "$KERNEL" \
+	--initrd "$D/does-not-exist"
+bad ram_smaller_than_kernel 3 'larger than the 16 MiB of RAM' \
+	--kernel "$KERNEL" --initrd "$INITRD" --mem 16M
+# 28M holds the Image file but not its BSS plus initrd and device tree.
+bad ram_too_small 3 'do not fit in 28 MiB of RAM' --kernel "$KERNEL" \
+	--initrd "$INITRD" --mem 28M
+bad bad_option 2 "unknown option '--bogus'" --bogus
+bad bad_mem 2 "--mem 'lots'" --kernel "$KERNEL" --mem lots
+bad bad_cpus 2 "--cpus '0'" --kernel "$KERNEL" --cpus 0
+bad no_kernel 2 'kernel FILE is required'
+
+# --- device tree dump (checked with dtc by run.sh on the build host) -----------
+vmm_run dump_dtb --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cpus 2 \
+	--dump-dtb "$D/dump.dtb"
+if expect_rc "--dump-dtb writes the tree and exits 0" 0; then
+	if [ -s "$D/dump.dtb" ] && ! [ -s "$D/dump_dtb.out" ]; then
+		pass "--dump-dtb writes the tree and exits 0"
+	else
+		fail "--dump-dtb writes the tree and exits 0" "no file, or guest ran"
+	fi
+fi
+exit 0
