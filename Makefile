@@ -121,6 +121,10 @@ UNIT_TESTS := \
 	tests/unit/fdt/test_dt.c \
 	tests/unit/memory/test_guest_mem.c
 
+# Keep the objects: make would delete them as intermediates, and a later
+# build with other flags could then relink stale test binaries.
+.SECONDARY: $(NATIVE_CORE_OBJS)
+
 UNIT_BINS := $(patsubst tests/unit/%.c,$(N)/tests/%,$(UNIT_TESTS))
 
 $(N)/obj/%.o: %.c

@@ -4,6 +4,7 @@
 #   Image              Debian cloud arm64 kernel (uncompressed arm64 Image)
 #   Image.gz           gzip -9 -n of Image
 #   initramfs.cpio     busybox-static + virtio modules + guest-images/init
+#                      + guest-images/tools/*.c (static, in /usr/bin)
 #   initramfs.cpio.gz  gzip -9 -n of initramfs.cpio
 # Reproducible (fixed mtimes = SOURCE_DATE_EPOCH, sorted entries, gzip -n).
 # Does nothing when the outputs are newer than all inputs (use -f to force).
@@ -23,8 +24,16 @@ force=0
 
 kdeb=$(find_deb 'linux-image-*-cloud-arm64')
 bbdeb=$(find_deb busybox-static)
+TOOLS=(mmio-probe)
 inputs=("$kdeb" "$bbdeb" "$REPO/guest-images/init" "$REPO/guest-images/lib.sh"
         "$REPO/guest-images/build.sh")
+for t in "${TOOLS[@]}"; do inputs+=("$REPO/guest-images/tools/$t.c"); done
+# Guest tools are static arm64 programs: cross-compiled unless native.
+if [ "$(uname -m)" = aarch64 ]; then
+    GUEST_CC=${GUEST_CC:-gcc}
+else
+    GUEST_CC=${GUEST_CC:-aarch64-linux-gnu-gcc}
+fi
 
 uptodate() {
     local o i
@@ -57,6 +66,11 @@ chmod 1777 "$st/tmp"
 install_busybox "$st" "$bbdir/bin/busybox"
 copy_modules "$kdir/lib/modules/$kver" "$st/lib/modules/$kver" "${GUEST_MODULES[@]}"
 install -m 755 "$REPO/guest-images/init" "$st/init"
+mkdir -p "$st/usr/bin"
+for t in "${TOOLS[@]}"; do
+    "$GUEST_CC" -static -O2 -Wall -Wextra -o "$st/usr/bin/$t" \
+        "$REPO/guest-images/tools/$t.c" || img_die "cannot build guest tool $t"
+done
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$st/etc/passwd"
 printf 'root:x:0:\n' > "$st/etc/group"
 find "$st" -type d -exec chmod go-w {} +

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -9,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
 
 void config_init(struct vm_config *cfg)
 {
@@ -34,8 +34,10 @@ static void set_why(char *why, size_t why_len, const char *fmt, ...)
 
 int config_parse_size(const char *s, uint64_t *out)
 {
+	static const char suffixes[] = "KMGT";
 	unsigned long long v;
 	unsigned int shift = 0;
+	const char *suffix;
 	char *end;
 
 	if (!s || *s < '0' || *s > '9')
@@ -44,11 +46,11 @@ int config_parse_size(const char *s, uint64_t *out)
 	v = strtoull(s, &end, 10);
 	if (errno || end == s)
 		return -EINVAL;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	case 't': case 'T': shift = 40; end++; break;
+	/* K, M, G, T: powers of 1024. */
+	suffix = *end ? strchr(suffixes, toupper((unsigned char)*end)) : NULL;
+	if (suffix) {
+		shift = 10 * (unsigned int)(suffix - suffixes + 1);
+		end++;
 	}
 	if (shift && (strcasecmp(end, "ib") == 0 || strcasecmp(end, "b") == 0))
 		end += strlen(end);
@@ -131,8 +133,8 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		if (parse_uint(arg, CONFIG_MAX_CPUS, &cfg->cpus) ||
 		    cfg->cpus == 0) {
 			set_why(why, why_len,
-				"--cpus '%s': must be a number from 1 to %d", arg,
-				CONFIG_MAX_CPUS);
+				"--cpus '%s': must be a number from 1 to %d",
+				arg, CONFIG_MAX_CPUS);
 			return -EINVAL;
 		}
 		return 0;
@@ -152,8 +154,10 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 	case OPT_LOG_LEVEL:
 		if (log_parse_level(arg, &cfg->log_level)) {
 			set_why(why, why_len,
-				"--log-level '%s': must be error, warn, info or "
-				"debug", arg);
+				"--log-level '%s': must be error, warn, info "
+				"or "
+				"debug",
+				arg);
 			return -EINVAL;
 		}
 		return 0;
@@ -182,7 +186,8 @@ int config_parse_args(struct vm_config *cfg, int argc, char *const argv[],
 	for (;;) {
 		int prev = optind ? optind : 1;
 
-		opt = getopt_long(argc, argv, "+:k:i:m:c:hV", long_options, &idx);
+		opt = getopt_long(argc, argv, "+:k:i:m:c:hV", long_options,
+				  &idx);
 		if (opt == -1)
 			break;
 		if (opt == '?') {
@@ -221,8 +226,8 @@ static int cmdline_has(const char *cmdline, const char *key)
 		while (*p == ' ')
 			p++;
 		if (strncmp(p, key, klen) == 0 &&
-		    (key[klen - 1] == '=' || p[klen] == '\0' || p[klen] == ' ' ||
-		     p[klen] == '='))
+		    (key[klen - 1] == '=' || p[klen] == '\0' ||
+		     p[klen] == ' ' || p[klen] == '='))
 			return 1;
 		p = strchr(p, ' ');
 	}
@@ -249,7 +254,8 @@ char *config_kernel_cmdline(const struct vm_config *cfg, char *why,
 	if (n >= CONFIG_CMDLINE_MAX) {
 		set_why(why, why_len,
 			"kernel command line is %d bytes; the arm64 kernel "
-			"takes at most %d", n, CONFIG_CMDLINE_MAX - 1);
+			"takes at most %d",
+			n, CONFIG_CMDLINE_MAX - 1);
 		free(s);
 		return NULL;
 	}
@@ -258,36 +264,49 @@ char *config_kernel_cmdline(const struct vm_config *cfg, char *why,
 
 const char *config_usage(void)
 {
-	return
-"Usage: vmm --kernel FILE [options]\n"
-"Boot an arm64 Linux kernel in a KVM microVM. The guest's console (ttyS0)\n"
-"is this terminal: raw mode when stdin is a terminal (Ctrl-A x quits,\n"
-"Ctrl-A Ctrl-A sends Ctrl-A), plain bytes with pipes and files.\n"
-"\n"
-"Options:\n"
-"  -k, --kernel FILE     arm64 Linux Image, or Image.gz (gzip); required\n"
-"  -i, --initrd FILE     initial ramdisk (initramfs cpio, any format the\n"
-"                        kernel reads)\n"
-"      --cmdline STRING  kernel command line; \"console=ttyS0\" and\n"
-"                        \"earlycon\" are added unless it sets its own\n"
-"  -m, --mem SIZE        guest RAM, a multiple of 2M (K/M/G suffixes);\n"
-"                        default 512M\n"
-"  -c, --cpus N          vCPUs, 1 to 123 (8 with GICv2); default 1\n"
-"      --gic auto|v3|v2  interrupt controller; auto = v3, else v2\n"
-"      --dump-dtb FILE   write the guest's device tree blob and exit\n"
-"      --log-level LVL   error, warn (default), info or debug\n"
-"      --stats           print exit and device counters at exit\n"
-"  -h, --help            this text\n"
-"  -V, --version         print the version\n"
-"\n"
-"Exit status:\n"
-"    0  guest powered off\n"
-"    1  vmm internal error (a KVM call or the host failed)\n"
-"    2  usage error (bad option)\n"
-"    3  bad boot input (kernel/initrd missing, unreadable, invalid, or\n"
-"       too big for --mem)\n"
-"    4  KVM unavailable (/dev/kvm missing, no access, or lacks a feature)\n"
-"   10  guest rebooted (also a guest panic with panic=-1)\n"
-"   11  guest crashed (KVM reported a crash event)\n"
-"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";
+	return "Usage: vmm --kernel FILE [options]\n"
+	       "Boot an arm64 Linux kernel in a KVM microVM. The guest's "
+	       "console (ttyS0)\n"
+	       "is this terminal: raw mode when stdin is a terminal (Ctrl-A x "
+	       "quits,\n"
+	       "Ctrl-A Ctrl-A sends Ctrl-A), plain bytes with pipes and "
+	       "files.\n"
+	       "\n"
+	       "Options:\n"
+	       "  -k, --kernel FILE     arm64 Linux Image, or Image.gz (gzip); "
+	       "required\n"
+	       "  -i, --initrd FILE     initial ramdisk (initramfs cpio, any "
+	       "format the\n"
+	       "                        kernel reads)\n"
+	       "      --cmdline STRING  kernel command line; \"console=ttyS0\" "
+	       "and\n"
+	       "                        \"earlycon\" are added unless it sets "
+	       "its own\n"
+	       "  -m, --mem SIZE        guest RAM, a multiple of 2M (K/M/G "
+	       "suffixes);\n"
+	       "                        default 512M\n"
+	       "  -c, --cpus N          vCPUs, 1 to 123 (8 with GICv2); "
+	       "default 1\n"
+	       "      --gic auto|v3|v2  interrupt controller; auto = v3, else "
+	       "v2\n"
+	       "      --dump-dtb FILE   write the guest's device tree blob and "
+	       "exit\n"
+	       "      --log-level LVL   error, warn (default), info or debug\n"
+	       "      --stats           print exit and device counters at "
+	       "exit\n"
+	       "  -h, --help            this text\n"
+	       "  -V, --version         print the version\n"
+	       "\n"
+	       "Exit status:\n"
+	       "    0  guest powered off\n"
+	       "    1  vmm internal error (a KVM call or the host failed)\n"
+	       "    2  usage error (bad option)\n"
+	       "    3  bad boot input (kernel/initrd missing, unreadable, "
+	       "invalid, or\n"
+	       "       too big for --mem)\n"
+	       "    4  KVM unavailable (/dev/kvm missing, no access, or lacks "
+	       "a feature)\n"
+	       "   10  guest rebooted (also a guest panic with panic=-1)\n"
+	       "   11  guest crashed (KVM reported a crash event)\n"
+	       "  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";
 }

@@ -18,7 +18,7 @@
 #define CONFIG_DEFAULT_CPUS 1
 #define CONFIG_MAX_CPUS	    123 /* GICv3 redistributors below the UART */
 /* arm64 COMMAND_LINE_SIZE, terminating NUL included. */
-#define CONFIG_CMDLINE_MAX  2048
+#define CONFIG_CMDLINE_MAX 2048
 
 enum config_gic {
 	CONFIG_GIC_AUTO = 0, /* v3, else v2 */
@@ -35,7 +35,7 @@ struct vm_config {
 	unsigned int cpus;
 	enum config_gic gic;
 	enum log_level log_level;
-	int stats;	      /* print counters at exit */
+	int stats; /* print counters at exit */
 	int help;
 	int version;
 };

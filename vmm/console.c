@@ -38,8 +38,8 @@ static void fatal_signal(int sig)
 
 static void install_fatal_handlers(void)
 {
-	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE,
-				    SIGQUIT };
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT,
+				    SIGILL,  SIGFPE, SIGQUIT };
 	struct sigaction sa;
 
 	memset(&sa, 0, sizeof(sa));
@@ -96,7 +96,8 @@ void console_output(void *opaque, const uint8_t *buf, size_t len)
 				return;
 			continue;
 		}
-		/* Reader gone, or worse: keep the guest running, say it once. */
+		/* Reader gone, or worse: keep the guest running, say it once.
+		 */
 		con->out_broken = 1;
 		pr_warn("console output stopped: %s",
 			n < 0 ? strerror(errno) : "write returned 0");
@@ -172,8 +173,8 @@ static void console_pump(struct console *con)
 			return;
 		}
 		n = read(con->in_fd, con->pending,
-			 space < sizeof(con->pending) ? space :
-							 sizeof(con->pending));
+			 space < sizeof(con->pending) ? space
+						      : sizeof(con->pending));
 		if (n <= 0) {
 			if (n < 0 && errno == EINTR)
 				continue;
@@ -209,8 +210,8 @@ static void console_on_input(struct event_source *src, uint32_t events)
 	}
 	con->pending_len = console_filter(con, con->pending, n);
 	con->pending_off = 0;
-	con->pending_off += uart_8250_push_rx(con->uart, con->pending,
-					      con->pending_len);
+	con->pending_off +=
+		uart_8250_push_rx(con->uart, con->pending, con->pending_len);
 	if (con->pending_off < con->pending_len)
 		console_stop_input(con);
 }

@@ -24,17 +24,17 @@ struct console {
 	int is_tty;
 	int in_pollable; /* stdin can be added to epoll (not a file) */
 	int in_eof;
-	int escape;	 /* saw Ctrl-A */
-	int out_broken;	 /* stdout gone (EPIPE): output is dropped */
+	int escape;	/* saw Ctrl-A */
+	int out_broken; /* stdout gone (EPIPE): output is dropped */
 	struct uart_8250 *uart;
 	struct event_loop *loop;
 	struct event_source in_src;
 	struct event_source ready_src; /* eventfd: the UART wants input */
 	uint8_t pending[256];	       /* read from stdin, not yet taken */
 	size_t pending_len, pending_off;
-	void (*quit)(void *opaque);    /* Ctrl-A x */
+	void (*quit)(void *opaque); /* Ctrl-A x */
 	void *quit_opaque;
-	const int *stopping;	       /* the VM is ending: stop retrying */
+	const int *stopping; /* the VM is ending: stop retrying */
 };
 
 /*

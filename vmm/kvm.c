@@ -109,8 +109,8 @@ int kvm_enable_cap(struct kvm *kvm, uint32_t cap, int quiet)
 	return kvm_ioctl(kvm->vm_fd, KVM_ENABLE_CAP, &ec);
 }
 
-int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
-		   uint64_t size, void *hva)
+int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size,
+		   void *hva)
 {
 	struct kvm_userspace_memory_region r = {
 		.slot = slot,

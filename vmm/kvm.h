@@ -13,11 +13,11 @@
 #include <linux/kvm.h>
 
 struct kvm {
-	int fd;		   /* /dev/kvm */
-	int vm_fd;	   /* -1 until kvm_create_vm() */
+	int fd;	   /* /dev/kvm */
+	int vm_fd; /* -1 until kvm_create_vm() */
 	int vcpu_mmap_size;
 	int max_vcpus;
-	int ipa_max_bits;  /* 0: the host cannot choose (40-bit VMs only) */
+	int ipa_max_bits; /* 0: the host cannot choose (40-bit VMs only) */
 };
 
 /*
@@ -69,8 +69,8 @@ int kvm_create_vm(struct kvm *kvm, unsigned int ipa_bits);
 int kvm_enable_cap(struct kvm *kvm, uint32_t cap, int quiet);
 
 /* kvm_set_memory() - register a memslot. 0 or -errno. */
-int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa,
-		   uint64_t size, void *hva);
+int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size,
+		   void *hva);
 
 void kvm_close(struct kvm *kvm);
 

@@ -62,8 +62,9 @@ static int check_pe_sections(const uint8_t *buf, size_t len, char *why,
 	pe = get_le32(buf + 60);
 	if (pe > len || len - pe < 24 || memcmp(buf + pe, "PE\0\0", 4) != 0) {
 		set_why(why, why_len,
-			"truncated or corrupt: PE/COFF header at offset %" PRIu64
-			" is missing (file is %zu bytes)", pe, len);
+			"truncated or corrupt: PE/COFF header at offset "
+			"%" PRIu64 " is missing (file is %zu bytes)",
+			pe, len);
 		return -ENOEXEC;
 	}
 	nsec = get_le16(buf + pe + 6);
@@ -72,7 +73,8 @@ static int check_pe_sections(const uint8_t *buf, size_t len, char *why,
 	if (sec > len || (len - sec) / 40 < nsec) {
 		set_why(why, why_len,
 			"truncated: PE/COFF section table ends past the end of "
-			"the file (%zu bytes)", len);
+			"the file (%zu bytes)",
+			len);
 		return -ENOEXEC;
 	}
 	for (uint64_t i = 0; i < nsec; i++) {
@@ -84,7 +86,8 @@ static int check_pe_sections(const uint8_t *buf, size_t len, char *why,
 	}
 	if (need > len) {
 		set_why(why, why_len,
-			"truncated: file is %zu bytes, its sections need %" PRIu64,
+			"truncated: file is %zu bytes, its sections need "
+			"%" PRIu64,
 			len, need);
 		return -ENOEXEC;
 	}
@@ -99,15 +102,16 @@ int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
 	if (len < ARM64_IMAGE_HDR_SIZE) {
 		set_why(why, why_len,
 			"truncated: file is %zu bytes, an arm64 Image header "
-			"needs %d", len, ARM64_IMAGE_HDR_SIZE);
+			"needs %d",
+			len, ARM64_IMAGE_HDR_SIZE);
 		return -ENOEXEC;
 	}
 	magic = get_le32(buf + 56);
 	if (magic != ARM64_IMAGE_MAGIC) {
 		set_why(why, why_len,
 			"not an arm64 Linux Image: bad magic 0x%08" PRIx32
-			" at offset 56 (want 0x%08x \"ARM\\x64\")", magic,
-			ARM64_IMAGE_MAGIC);
+			" at offset 56 (want 0x%08x \"ARM\\x64\")",
+			magic, ARM64_IMAGE_MAGIC);
 		return -ENOEXEC;
 	}
 	img->text_offset = get_le64(buf + 8);
@@ -121,19 +125,22 @@ int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
 		return -ENOEXEC;
 	}
 	if (img->flags & ARM64_IMAGE_FLAG_BE) {
-		set_why(why, why_len, "big-endian kernel; vmm boots little-endian");
+		set_why(why, why_len,
+			"big-endian kernel; vmm boots little-endian");
 		return -ENOEXEC;
 	}
 	if (img->text_offset >= SZ_2M || img->text_offset % SZ_4K) {
 		set_why(why, why_len,
 			"corrupt Image header: text_offset 0x%" PRIx64
-			" is not a 4 KiB multiple below 2 MiB", img->text_offset);
+			" is not a 4 KiB multiple below 2 MiB",
+			img->text_offset);
 		return -ENOEXEC;
 	}
 	if (img->image_size > (1ULL << 40)) {
 		set_why(why, why_len,
 			"corrupt Image header: image_size 0x%" PRIx64
-			" is absurd", img->image_size);
+			" is absurd",
+			img->image_size);
 		return -ENOEXEC;
 	}
 	return check_pe_sections(buf, len, why, why_len);
@@ -165,8 +172,10 @@ int loader_gunzip(const uint8_t *in, size_t in_len, size_t max_out,
 
 			if (cap >= max_out) {
 				set_why(why, why_len,
-					"decompresses to more than the %.0f MiB "
-					"of RAM", MIB(max_out));
+					"decompresses to more than the %.0f "
+					"MiB "
+					"of RAM",
+					MIB(max_out));
 				ret = -EFBIG;
 				goto err;
 			}
@@ -181,9 +190,9 @@ int loader_gunzip(const uint8_t *in, size_t in_len, size_t max_out,
 			cap = ncap;
 		}
 		zs.next_out = buf + zs.total_out;
-		zs.avail_out = (uInt)(cap - zs.total_out > UINT32_MAX ?
-					      UINT32_MAX :
-					      cap - zs.total_out);
+		zs.avail_out = (uInt)(cap - zs.total_out > UINT32_MAX
+					      ? UINT32_MAX
+					      : cap - zs.total_out);
 		zret = inflate(&zs, Z_NO_FLUSH);
 		if (zret == Z_BUF_ERROR && zs.avail_in == 0) {
 			set_why(why, why_len,
@@ -191,7 +200,8 @@ int loader_gunzip(const uint8_t *in, size_t in_len, size_t max_out,
 			ret = -EINVAL;
 			goto err;
 		}
-		if (zret != Z_OK && zret != Z_STREAM_END && zret != Z_BUF_ERROR) {
+		if (zret != Z_OK && zret != Z_STREAM_END &&
+		    zret != Z_BUF_ERROR) {
 			set_why(why, why_len, "corrupt gzip data: %s",
 				zs.msg ? zs.msg : "inflate failed");
 			ret = -EINVAL;
@@ -249,8 +259,8 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 		 size_t why_len)
 {
 	uint64_t kernel_off, kernel_end_off, dtb_off, initrd_off;
-	uint64_t span = img->image_size > img->file_size ? img->image_size :
-							    img->file_size;
+	uint64_t span = img->image_size > img->file_size ? img->image_size
+							 : img->file_size;
 	uint64_t window = ram_size < 512 * SZ_1M ? ram_size : 512 * SZ_1M;
 
 	if (ram_base % SZ_2M || dtb_max > SZ_2M) {
@@ -297,24 +307,29 @@ static int read_file(const char *path, uint64_t max, uint8_t **out,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		set_why(why, why_len, "%s '%s': %s", what, path, strerror(-ret));
+		set_why(why, why_len, "%s '%s': %s", what, path,
+			strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		set_why(why, why_len, "%s '%s': %s", what, path, strerror(-ret));
+		set_why(why, why_len, "%s '%s': %s", what, path,
+			strerror(-ret));
 		goto err_close;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = -EINVAL;
-		set_why(why, why_len, "%s '%s': not a regular file", what, path);
+		set_why(why, why_len, "%s '%s': not a regular file", what,
+			path);
 		goto err_close;
 	}
 	if ((uint64_t)st.st_size > max) {
 		ret = -EFBIG;
 		set_why(why, why_len,
-			"%s '%s' (%.1f MiB) is larger than the %.0f MiB of RAM; "
-			"give more --mem", what, path, MIB(st.st_size), MIB(max));
+			"%s '%s' (%.1f MiB) is larger than the %.0f MiB of "
+			"RAM; "
+			"give more --mem",
+			what, path, MIB(st.st_size), MIB(max));
 		goto err_close;
 	}
 	if (st.st_size == 0) {

@@ -16,15 +16,15 @@
 
 #include "memory/guest_mem.h"
 
-#define ARM64_IMAGE_MAGIC	0x644d5241 /* "ARM\x64" */
-#define ARM64_IMAGE_HDR_SIZE	64
-#define ARM64_IMAGE_FLAG_BE	(1ULL << 0)
+#define ARM64_IMAGE_MAGIC    0x644d5241 /* "ARM\x64" */
+#define ARM64_IMAGE_HDR_SIZE 64
+#define ARM64_IMAGE_FLAG_BE  (1ULL << 0)
 
 struct arm64_image {
 	uint64_t text_offset; /* from a 2 MiB aligned base */
 	uint64_t image_size;  /* bytes the kernel occupies, BSS included */
 	uint64_t flags;
-	uint64_t file_size;   /* bytes to copy */
+	uint64_t file_size; /* bytes to copy */
 };
 
 /*
@@ -51,11 +51,11 @@ int loader_gunzip(const uint8_t *in, size_t in_len, size_t max_out,
 		  uint8_t **out, size_t *out_len, char *why, size_t why_len);
 
 struct boot_layout {
-	gpa_t kernel;	    /* load address of the Image */
-	gpa_t kernel_end;   /* end of image_size (BSS included) */
-	gpa_t initrd;	    /* 0 when there is none */
+	gpa_t kernel;	  /* load address of the Image */
+	gpa_t kernel_end; /* end of image_size (BSS included) */
+	gpa_t initrd;	  /* 0 when there is none */
 	uint64_t initrd_size;
-	gpa_t dtb;	    /* 2 MiB aligned, DT_MAX_SIZE reserved */
+	gpa_t dtb; /* 2 MiB aligned, DT_MAX_SIZE reserved */
 	uint64_t dtb_max;
 };
 

@@ -40,7 +40,10 @@ struct log_ratelimit {
 	unsigned int suppressed;
 };
 
-#define LOG_RATELIMIT_INIT(ms, n) { .interval_ms = (ms), .burst = (n) }
+#define LOG_RATELIMIT_INIT(ms, n)                                              \
+	{                                                                      \
+		.interval_ms = (ms), .burst = (n)                              \
+	}
 
 /* Returns the number of suppressed messages + 1 if allowed, 0 if not. */
 unsigned int log_ratelimit_ok(struct log_ratelimit *rl);

@@ -143,11 +143,16 @@ static int vm_create_kvm(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	unsigned int ipa = layout_ipa_bits(cfg->mem_size);
+	unsigned int max_ipa;
 
 	if (kvm_open(&vm->kvm))
 		return VMM_EXIT_NO_KVM;
+	/* Without KVM_CAP_ARM_VM_IPA_SIZE every VM gets 40 bits. */
+	max_ipa =
+		vm->kvm.ipa_max_bits ? (unsigned int)vm->kvm.ipa_max_bits : 40;
 	if (!kvm_check_cap(vm->kvm.fd, KVM_CAP_ARM_PSCI_0_2)) {
-		pr_err("KVM on this host lacks PSCI 0.2 (KVM_CAP_ARM_PSCI_0_2)");
+		pr_err("KVM on this host lacks PSCI 0.2 "
+		       "(KVM_CAP_ARM_PSCI_0_2)");
 		return VMM_EXIT_NO_KVM;
 	}
 	if ((int)cfg->cpus > vm->kvm.max_vcpus) {
@@ -155,12 +160,10 @@ static int vm_create_kvm(struct vm *vm)
 		       cfg->cpus, vm->kvm.max_vcpus);
 		return VMM_EXIT_NO_KVM;
 	}
-	if (ipa == 0 || (vm->kvm.ipa_max_bits && ipa > (unsigned int)vm->kvm.ipa_max_bits) ||
-	    (!vm->kvm.ipa_max_bits && ipa > 40)) {
-		pr_err("--mem %" PRIu64 "M needs a %u-bit guest physical address "
-		       "space; this host's KVM allows %d bits",
-		       cfg->mem_size >> 20, ipa,
-		       vm->kvm.ipa_max_bits ? vm->kvm.ipa_max_bits : 40);
+	if (ipa == 0 || ipa > max_ipa) {
+		pr_err("--mem %" PRIu64 "M needs a %u-bit guest physical "
+		       "address space; this host's KVM allows %u bits",
+		       cfg->mem_size >> 20, ipa, max_ipa);
 		return VMM_EXIT_NO_KVM;
 	}
 	/* Without the capability only the default 40-bit type exists. */
@@ -206,8 +209,8 @@ static int vm_create_cpus(struct vm *vm)
 
 	ret = vgic_create(&vm->gic, vm->kvm.vm_fd, cfg->gic, cfg->cpus);
 	if (ret)
-		return ret == -E2BIG || ret == -ENODEV ? VMM_EXIT_NO_KVM :
-							 VMM_EXIT_INTERNAL;
+		return ret == -E2BIG || ret == -ENODEV ? VMM_EXIT_NO_KVM
+						       : VMM_EXIT_INTERNAL;
 	if (kvm_ioctl(vm->kvm.vm_fd, KVM_ARM_PREFERRED_TARGET, &target) < 0)
 		return VMM_EXIT_INTERNAL;
 	vm->vcpus = calloc(cfg->cpus, sizeof(*vm->vcpus));
@@ -228,13 +231,21 @@ static int vm_create_cpus(struct vm *vm)
 static int vm_create_devices(struct vm *vm)
 {
 	struct mmio_region uart = {
-		.name = "uart", .dt_name = "uart", .base = LAYOUT_UART_BASE,
-		.size = LAYOUT_UART_SIZE, .ops = &uart_8250_ops,
-		.opaque = &vm->uart, .is_console = 1,
+		.name = "uart",
+		.dt_name = "uart",
+		.base = LAYOUT_UART_BASE,
+		.size = LAYOUT_UART_SIZE,
+		.ops = &uart_8250_ops,
+		.opaque = &vm->uart,
+		.is_console = 1,
 	};
 	struct mmio_region rtc = {
-		.name = "rtc", .dt_name = "rtc", .base = LAYOUT_RTC_BASE,
-		.size = LAYOUT_RTC_SIZE, .ops = &pl031_ops, .opaque = &vm->rtc,
+		.name = "rtc",
+		.dt_name = "rtc",
+		.base = LAYOUT_RTC_BASE,
+		.size = LAYOUT_RTC_SIZE,
+		.ops = &pl031_ops,
+		.opaque = &vm->rtc,
 	};
 
 	mmio_bus_init(&vm->bus);
@@ -389,8 +400,9 @@ static void vm_stop_vcpus(struct vm *vm)
 static void vm_rss(const struct vm *vm, uint64_t *total_kib,
 		   uint64_t *outside_kib)
 {
-	uintptr_t ram_lo = (uintptr_t)vm->mem.hva, ram_hi = ram_lo + vm->mem.size;
-	char line[256];
+	uintptr_t ram_lo = (uintptr_t)vm->mem.hva,
+		  ram_hi = ram_lo + vm->mem.size;
+	char line[1024];
 	int in_ram = 0;
 	FILE *f = fopen("/proc/self/smaps", "re");
 
@@ -400,8 +412,8 @@ static void vm_rss(const struct vm *vm, uint64_t *total_kib,
 	while (fgets(line, sizeof(line), f)) {
 		unsigned long lo, hi, kib;
 
-		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') &&
-		    line[0] != ' ') {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 &&
+		    strchr(line, '-') && line[0] != ' ') {
 			in_ram = lo >= ram_lo && hi <= ram_hi;
 		} else if (sscanf(line, "Rss: %lu kB", &kib) == 1) {
 			*total_kib += kib;
@@ -436,16 +448,16 @@ static void vm_print_stats(struct vm *vm)
 	ms = (now.tv_sec - vm->started.tv_sec) * 1e3 +
 	     (now.tv_nsec - vm->started.tv_nsec) / 1e6;
 	fprintf(stderr,
-		"vmm: stats: exit_code=%d run_ms=%.0f vcpus=%u vcpu_exits=%" PRIu64
-		" mmio_exits=%" PRIu64 " unhandled_mmio=%" PRIu64
-		" nisv_exits=%" PRIu64 " uart_accesses=%" PRIu64
-		" rtc_accesses=%" PRIu64 " console_tx_bytes=%" PRIu64
-		" console_rx_bytes=%" PRIu64 " rss_kib=%" PRIu64
-		" rss_outside_guest_kib=%" PRIu64 "\n",
+		"vmm: stats: exit_code=%d run_ms=%.0f vcpus=%u "
+		"vcpu_exits=%" PRIu64 " mmio_exits=%" PRIu64
+		" unhandled_mmio=%" PRIu64 " nisv_exits=%" PRIu64
+		" uart_accesses=%" PRIu64 " rtc_accesses=%" PRIu64
+		" console_tx_bytes=%" PRIu64 " console_rx_bytes=%" PRIu64
+		" rss_kib=%" PRIu64 " rss_outside_guest_kib=%" PRIu64 "\n",
 		vm->exit_code, ms, vm->nvcpus, exits, mmio, unhandled, nisv,
 		vm_region_accesses(vm, LAYOUT_UART_BASE),
-		vm_region_accesses(vm, LAYOUT_RTC_BASE),
-		vm->uart.tx_bytes, vm->uart.rx_bytes, rss, outside);
+		vm_region_accesses(vm, LAYOUT_RTC_BASE), vm->uart.tx_bytes,
+		vm->uart.rx_bytes, rss, outside);
 }
 
 static void vm_teardown(struct vm *vm)
@@ -519,7 +531,8 @@ int vm_run(const struct vm_config *cfg)
 	if (!ret)
 		ret = vm_load(vm);
 	if (!ret && cfg->dump_dtb) {
-		void *dtb = guest_mem_ptr(&vm->mem, vm->layout.dtb, DT_MAX_SIZE);
+		void *dtb =
+			guest_mem_ptr(&vm->mem, vm->layout.dtb, DT_MAX_SIZE);
 
 		ret = vm_dump_dtb(vm, dtb, dt_total_size(dtb));
 		goto out;

@@ -178,6 +178,30 @@ if expect_rc "unmapped MMIO reads 0, is logged, VM survives" 0; then
 	fi
 fi
 
+# A load pair to device memory: KVM cannot decode it (ISV=0). vmm reports
+# the address and vCPU and injects an abort; the probe dies, the guest lives.
+boot nisv 'mmio-probe ldp 0x09050000; echo still-alive'
+if expect_rc "ISV=0 access is reported with address and vCPU, VM survives" 0; then
+	if out_has still-alive && err_has 'vcpu 0: guest access to 0x9050000 that KVM cannot decode (ISV=0'; then
+		pass "ISV=0 access is reported with address and vCPU, VM survives"
+	else
+		fail "ISV=0 access is reported with address and vCPU, VM survives" \
+			"missing still-alive or the ISV=0 report"
+	fi
+fi
+
+# GICv2 where the host's GIC cannot emulate one: a clear error, exit 4.
+boot gicv2 'true' --gic v2
+if [ "$RC" = 0 ] && out_has VMM_GUEST_INIT_READY; then
+	pass "--gic v2 boots (this host can emulate a GICv2)"
+elif expect_rc "--gic v2 on a GICv3-only host: exit 4, named error" 4; then
+	if err_has 'cannot create an in-kernel GICv2'; then
+		pass "--gic v2 on a GICv3-only host: exit 4, named error"
+	else
+		fail "--gic v2 on a GICv3-only host: exit 4, named error" "no message"
+	fi
+fi
+
 boot gzip 'echo gz-ok' --kernel build/guest/Image.gz
 if expect_rc "Image.gz boots" 0 && out_has gz-ok; then
 	pass "Image.gz boots"

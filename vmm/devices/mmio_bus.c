@@ -9,30 +9,23 @@ void mmio_bus_init(struct mmio_bus *bus)
 	memset(bus, 0, sizeof(*bus));
 }
 
-/* Exclusive end, or 0 if base + size wraps (size is never 0 here). */
-static uint64_t region_end(gpa_t base, uint64_t size)
-{
-	uint64_t end = base + size;
-
-	return end < base ? 0 : end;
-}
-
 int mmio_bus_register(struct mmio_bus *bus, const struct mmio_region *region)
 {
-	uint64_t end;
+	uint64_t last;
 	unsigned int i;
 
 	if (region->size == 0 || !region->ops)
 		return -EINVAL;
-	end = region_end(region->base, region->size);
-	if (end == 0)
+	/* Inclusive last byte: a region may end exactly at 2^64, not past. */
+	last = region->base + (region->size - 1);
+	if (last < region->base)
 		return -EINVAL;
 	if (bus->count == MMIO_BUS_MAX_REGIONS)
 		return -ENOSPC;
 	for (i = 0; i < bus->count; i++) {
 		const struct mmio_region *r = &bus->regions[i];
 
-		if (region->base < r->base + r->size && r->base < end)
+		if (region->base <= r->base + (r->size - 1) && r->base <= last)
 			return -EEXIST;
 	}
 	/* Keep the table sorted by base for the binary search. */

@@ -34,14 +34,14 @@ struct mmio_ops {
 };
 
 struct mmio_region {
-	const char *name;     /* for logs and stats: "uart", "rtc" */
-	const char *dt_name;  /* node name in the device tree */
+	const char *name;    /* for logs and stats: "uart", "rtc" */
+	const char *dt_name; /* node name in the device tree */
 	gpa_t base;
 	uint64_t size;
 	const struct mmio_ops *ops;
 	void *opaque;
-	int is_console;	      /* this node is /chosen/stdout-path */
-	uint64_t accesses;    /* counted atomically by mmio_bus_access() */
+	int is_console;	   /* this node is /chosen/stdout-path */
+	uint64_t accesses; /* counted atomically by mmio_bus_access() */
 };
 
 #define MMIO_BUS_MAX_REGIONS 64
@@ -56,9 +56,9 @@ void mmio_bus_init(struct mmio_bus *bus);
 
 /*
  * mmio_bus_register() - add a copy of @region. Returns 0, -EINVAL for a zero
- * size or a range that wraps past 2^64, -EEXIST if it overlaps a registered
- * region, -ENOSPC when the table is full. Not thread-safe: call before the
- * vCPUs start.
+ * size or a range that goes past 2^64 (ending exactly there is fine), -EEXIST
+ * if it overlaps a registered region, -ENOSPC when the table is full. Not
+ * thread-safe: call before the vCPUs start.
  */
 int mmio_bus_register(struct mmio_bus *bus, const struct mmio_region *region);
 

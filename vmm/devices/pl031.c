@@ -56,7 +56,7 @@ static uint32_t pl031_read_reg(struct pl031 *rtc, uint64_t off)
 	case RTC_MR:
 		return rtc->match;
 	case RTC_LR:
-		return (uint32_t)(pl031_host_now(rtc) + rtc->offset);
+		return rtc->load;
 	case RTC_CR:
 		return rtc->cr;
 	case RTC_IMSC:
@@ -72,6 +72,7 @@ static void pl031_write_reg(struct pl031 *rtc, uint64_t off, uint32_t v)
 		rtc->match = v;
 		break;
 	case RTC_LR:
+		rtc->load = v;
 		rtc->offset = (int64_t)v - pl031_host_now(rtc);
 		break;
 	case RTC_CR:

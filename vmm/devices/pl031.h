@@ -23,6 +23,7 @@ struct pl031 {
 	pl031_clock_fn now; /* host wall clock, seconds; tests pass a fake */
 	int64_t offset;	    /* guest time - host time */
 	uint32_t match, imsc, cr;
+	uint32_t load; /* last value written to the load register */
 };
 
 /* pl031_init() - @irq and @now (NULL: time()) are borrowed. 0 or -errno. */

@@ -18,24 +18,24 @@ enum {
 	UART_SCR = 7,
 };
 
-#define IER_RDI	 0x01
-#define IER_THRI 0x02
-#define IER_MASK 0x0f
-#define IIR_NO_INT 0x01
-#define IIR_THRI   0x02
-#define IIR_RDI	   0x04
+#define IER_RDI		 0x01
+#define IER_THRI	 0x02
+#define IER_MASK	 0x0f
+#define IIR_NO_INT	 0x01
+#define IIR_THRI	 0x02
+#define IIR_RDI		 0x04
 #define IIR_FIFO_ENABLED 0xc0
-#define FCR_ENABLE   0x01
-#define FCR_CLEAR_RX 0x02
-#define LCR_DLAB 0x80
-#define MCR_LOOP 0x10
-#define LSR_DR	 0x01
-#define LSR_THRE 0x20
-#define LSR_TEMT 0x40
-#define MSR_CTS 0x10
-#define MSR_DSR 0x20
-#define MSR_RI	0x40
-#define MSR_DCD 0x80
+#define FCR_ENABLE	 0x01
+#define FCR_CLEAR_RX	 0x02
+#define LCR_DLAB	 0x80
+#define MCR_LOOP	 0x10
+#define LSR_DR		 0x01
+#define LSR_THRE	 0x20
+#define LSR_TEMT	 0x40
+#define MSR_CTS		 0x10
+#define MSR_DSR		 0x20
+#define MSR_RI		 0x40
+#define MSR_DCD		 0x80
 
 #define UART_CLOCK_HZ 1843200
 
@@ -94,7 +94,8 @@ static void uart_rx_push_locked(struct uart_8250 *u, uint8_t c)
 
 static void uart_notify_rx_ready(struct uart_8250 *u)
 {
-	if (u->rx_ready && (u->ier & IER_RDI) && u->rx_count < UART_RX_FIFO_SIZE)
+	if (u->rx_ready && (u->ier & IER_RDI) &&
+	    u->rx_count < UART_RX_FIFO_SIZE)
 		u->rx_ready(u->opaque);
 }
 

@@ -74,17 +74,20 @@ int vgic_create(struct vgic *gic, int vm_fd, enum config_gic want,
 	}
 	if (fd < 0) {
 		pr_err("cannot create an in-kernel %s on this host: %s",
-		       want == CONFIG_GIC_V3 ? "GICv3" :
-		       want == CONFIG_GIC_V2 ? "GICv2" : "GICv3 or GICv2",
+		       want == CONFIG_GIC_V3   ? "GICv3"
+		       : want == CONFIG_GIC_V2 ? "GICv2"
+					       : "GICv3 or GICv2",
 		       strerror(-fd));
 		return -ENODEV;
 	}
 	gic->dev_fd = fd;
 	if ((gic->version == 2 && ncpus > LAYOUT_GICV2_MAX_CPUS) ||
 	    (gic->version == 3 && ncpus > LAYOUT_GICV3_MAX_CPUS)) {
-		pr_err("GICv%d serves at most %llu vCPUs, %u asked", gic->version,
-		       gic->version == 2 ? (unsigned long long)LAYOUT_GICV2_MAX_CPUS :
-					   (unsigned long long)LAYOUT_GICV3_MAX_CPUS,
+		pr_err("GICv%d serves at most %llu vCPUs, %u asked",
+		       gic->version,
+		       gic->version == 2
+			       ? (unsigned long long)LAYOUT_GICV2_MAX_CPUS
+			       : (unsigned long long)LAYOUT_GICV3_MAX_CPUS,
 		       ncpus);
 		vgic_destroy(gic);
 		return -E2BIG;
@@ -104,7 +107,8 @@ int vgic_finalize(struct vgic *gic)
 	if (vgic_set_attr(gic->dev_fd, KVM_DEV_ARM_VGIC_GRP_NR_IRQS, 0,
 			  &nr_irqs))
 		return -EINVAL;
-	/* Only now, with every vCPU created, can KVM size the redistributors. */
+	/* Only now, with every vCPU created, can KVM size the redistributors.
+	 */
 	if (vgic_set_attr(gic->dev_fd, KVM_DEV_ARM_VGIC_GRP_CTRL,
 			  KVM_DEV_ARM_VGIC_CTRL_INIT, NULL))
 		return -EINVAL;

@@ -29,8 +29,7 @@ void dt_end_node(struct dt_builder *dt)
 		dt_check(dt, fdt_end_node(dt->fdt));
 }
 
-void dt_prop(struct dt_builder *dt, const char *name, const void *val,
-	     int len)
+void dt_prop(struct dt_builder *dt, const char *name, const void *val, int len)
 {
 	if (!dt->err)
 		dt_check(dt, fdt_property(dt->fdt, name, val, len));
@@ -181,9 +180,13 @@ static void dt_add_timer(struct dt_builder *dt, const struct dt_machine *m)
 	static const uint32_t ppis[] = { 13, 14, 11, 10 };
 	uint32_t cells[12];
 
-	/* GICv2 PPIs carry a mask of the CPUs they go to; v3 has none. */
+	/*
+	 * GICv2 PPIs carry an 8-bit mask of the CPUs they go to (v2 serves at
+	 * most 8); v3 has none.
+	 */
 	if (m->gic_version == 2)
-		flags |= ((1U << m->ncpus) - 1) << 8;
+		flags |= (((1U << (m->ncpus < 8 ? m->ncpus : 8)) - 1) & 0xff)
+			 << 8;
 	for (unsigned int i = 0; i < 4; i++) {
 		cells[i * 3] = DT_IRQ_TYPE_PPI;
 		cells[i * 3 + 1] = ppis[i];

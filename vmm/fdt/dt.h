@@ -29,14 +29,13 @@ struct dt_builder {
 #define DT_PHANDLE_APB_PCLK 2
 
 /* GIC interrupt specifier fields (3 cells: type, number, flags). */
-#define DT_IRQ_TYPE_SPI	      0
-#define DT_IRQ_TYPE_PPI	      1
-#define DT_IRQ_LEVEL_HIGH     4
+#define DT_IRQ_TYPE_SPI	  0
+#define DT_IRQ_TYPE_PPI	  1
+#define DT_IRQ_LEVEL_HIGH 4
 
 void dt_begin_node(struct dt_builder *dt, const char *name);
 void dt_end_node(struct dt_builder *dt);
-void dt_prop(struct dt_builder *dt, const char *name, const void *val,
-	     int len);
+void dt_prop(struct dt_builder *dt, const char *name, const void *val, int len);
 void dt_prop_empty(struct dt_builder *dt, const char *name);
 void dt_prop_string(struct dt_builder *dt, const char *name, const char *s);
 /* dt_prop_strings() - a string list; the arguments end with NULL. */
@@ -54,12 +53,12 @@ void dt_prop_spi(struct dt_builder *dt, unsigned int spi);
 
 struct dt_machine {
 	unsigned int ncpus;
-	const uint64_t *mpidr;	/* ncpus MPIDR_EL1 values (affinity bits) */
+	const uint64_t *mpidr; /* ncpus MPIDR_EL1 values (affinity bits) */
 	gpa_t ram_base;
 	uint64_t ram_size;
-	int gic_version;	/* 2 or 3 */
-	const char *bootargs;	/* may be NULL */
-	gpa_t initrd_start;	/* initrd_end == initrd_start: none */
+	int gic_version;      /* 2 or 3 */
+	const char *bootargs; /* may be NULL */
+	gpa_t initrd_start;   /* initrd_end == initrd_start: none */
 	gpa_t initrd_end;
 	uint64_t kaslr_seed;
 	uint8_t rng_seed[64];

@@ -16,7 +16,8 @@ int guest_mem_alloc(struct guest_mem *mem, gpa_t base, uint64_t size)
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		return -errno;
-	/* Transparent huge pages cut stage-2 faults; advice, so ignore errors. */
+	/* Transparent huge pages cut stage-2 faults; advice, so ignore errors.
+	 */
 	madvise(p, size, MADV_HUGEPAGE);
 	mem->base = base;
 	mem->size = size;

@@ -14,10 +14,10 @@
 #include "memory/layout.h"
 
 struct guest_mem {
-	gpa_t base;	/* guest physical address of the first byte */
-	uint64_t size;	/* bytes */
-	void *hva;	/* host mapping, size bytes */
-	int owned;	/* 1: guest_mem_free() unmaps hva */
+	gpa_t base;    /* guest physical address of the first byte */
+	uint64_t size; /* bytes */
+	void *hva;     /* host mapping, size bytes */
+	int owned;     /* 1: guest_mem_free() unmaps hva */
 };
 
 /*

@@ -26,11 +26,11 @@ typedef uint64_t gpa_t;
 #define LAYOUT_GICV3_REDIST_STRIDE 0x20000ULL /* 128 KiB per vCPU */
 
 /* Platform devices emulated in userspace. */
-#define LAYOUT_UART_BASE  0x09000000ULL
-#define LAYOUT_UART_SIZE  SZ_4K
-#define LAYOUT_RTC_BASE	  0x09010000ULL
-#define LAYOUT_RTC_SIZE	  SZ_4K
-#define LAYOUT_MISC_BASE  0x09020000ULL
+#define LAYOUT_UART_BASE   0x09000000ULL
+#define LAYOUT_UART_SIZE   SZ_4K
+#define LAYOUT_RTC_BASE	   0x09010000ULL
+#define LAYOUT_RTC_SIZE	   SZ_4K
+#define LAYOUT_MISC_BASE   0x09020000ULL
 #define LAYOUT_VIRTIO_BASE 0x0A000000ULL
 #define LAYOUT_VIRTIO_SLOT 0x200ULL
 
@@ -44,10 +44,10 @@ typedef uint64_t gpa_t;
 #define LAYOUT_GICV2_MAX_CPUS 8
 
 /* Shared peripheral interrupts (SPI numbers, GIC INTID = 32 + SPI). */
-#define LAYOUT_SPI_UART	     1
-#define LAYOUT_SPI_RTC	     2
-#define LAYOUT_SPI_VIRTIO_0  16
-#define LAYOUT_GIC_NR_IRQS   128 /* INTIDs 0..127: 96 SPIs */
+#define LAYOUT_SPI_UART	    1
+#define LAYOUT_SPI_RTC	    2
+#define LAYOUT_SPI_VIRTIO_0 16
+#define LAYOUT_GIC_NR_IRQS  128 /* INTIDs 0..127: 96 SPIs */
 
 /*
  * layout_ipa_bits() - smallest IPA size (in bits) that covers RAM of

@@ -9,13 +9,14 @@
 /* PSR_* come from the arm64 <asm/ptrace.h> that <asm/kvm.h> includes. */
 
 #define CORE_REG(x)                                                            \
-	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                \
+	(KVM_REG_ARM64 | KVM_REG_SIZE_U64 | KVM_REG_ARM_CORE |                 \
 	 KVM_REG_ARM_CORE_REG(x))
 #define MPIDR_EL1 ARM64_SYS_REG(3, 0, 0, 0, 5)
 
 static int set_reg(int fd, uint64_t id, uint64_t val)
 {
-	struct kvm_one_reg reg = { .id = id, .addr = (uint64_t)(uintptr_t)&val };
+	struct kvm_one_reg reg = { .id = id,
+				   .addr = (uint64_t)(uintptr_t)&val };
 
 	return kvm_ioctl(fd, KVM_SET_ONE_REG, &reg);
 }

@@ -106,16 +106,18 @@ static void vcpu_handle_nisv(struct vcpu *vcpu)
 	struct kvm_vcpu_events ev;
 
 	vcpu->nisv_exits++;
-	pr_warn_ratelimited("vcpu %u: guest access to 0x%llx that KVM cannot "
-			    "decode (ISV=0, ESR ISS 0x%llx): %s", vcpu->id,
-			    (unsigned long long)vcpu->run->arm_nisv.fault_ipa,
-			    (unsigned long long)vcpu->run->arm_nisv.esr_iss,
-			    vcpu->host->can_inject_dabt ?
-				    "injecting an external data abort" :
-				    "cannot inject an abort, stopping the VM");
+	pr_warn_ratelimited(
+		"vcpu %u: guest access to 0x%llx that KVM cannot "
+		"decode (ISV=0, ESR ISS 0x%llx): %s",
+		vcpu->id, (unsigned long long)vcpu->run->arm_nisv.fault_ipa,
+		(unsigned long long)vcpu->run->arm_nisv.esr_iss,
+		vcpu->host->can_inject_dabt
+			? "injecting an external data abort"
+			: "cannot inject an abort, stopping the VM");
 	if (!vcpu->host->can_inject_dabt) {
-		vcpu->host->request_stop(vcpu->host->opaque, VMM_EXIT_CRASH,
-					 "guest made an undecodable MMIO access");
+		vcpu->host->request_stop(
+			vcpu->host->opaque, VMM_EXIT_CRASH,
+			"guest made an undecodable MMIO access");
 		return;
 	}
 	memset(&ev, 0, sizeof(ev));
@@ -131,7 +133,8 @@ static void vcpu_handle_system_event(struct vcpu *vcpu)
 
 	switch (vcpu->run->system_event.type) {
 	case KVM_SYSTEM_EVENT_SHUTDOWN:
-		h->request_stop(h->opaque, VMM_EXIT_POWEROFF, "guest powered off");
+		h->request_stop(h->opaque, VMM_EXIT_POWEROFF,
+				"guest powered off");
 		break;
 	case KVM_SYSTEM_EVENT_RESET:
 		h->request_stop(h->opaque, VMM_EXIT_REBOOT, "guest rebooted");
@@ -167,7 +170,8 @@ static int vcpu_handle_exit(struct vcpu *vcpu)
 		snprintf(why, sizeof(why),
 			 "vcpu %u: KVM_RUN failed entry, reason 0x%llx",
 			 vcpu->id,
-			 (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+			 (unsigned long long)
+				 run->fail_entry.hardware_entry_failure_reason);
 		break;
 	case KVM_EXIT_INTERNAL_ERROR:
 		snprintf(why, sizeof(why),
@@ -207,7 +211,8 @@ static void *vcpu_thread(void *arg)
 				vcpu->run->immediate_exit = 0;
 				continue;
 			}
-			pr_err("vcpu %u: KVM_RUN: %s", vcpu->id, strerror(errno));
+			pr_err("vcpu %u: KVM_RUN: %s", vcpu->id,
+			       strerror(errno));
 			vcpu->host->request_stop(vcpu->host->opaque,
 						 VMM_EXIT_INTERNAL,
 						 "KVM_RUN failed");
