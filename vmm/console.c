@@ -59,6 +59,7 @@ int console_init(struct console *con, int in_fd, int out_fd)
 	con->in_src.fd = -1;
 	con->ready_src.fd = -1;
 	con->is_tty = isatty(in_fd);
+	con->out_is_tty = isatty(out_fd);
 	if (!con->is_tty)
 		return 0;
 	if (tcgetattr(in_fd, &saved_termios) < 0)
@@ -86,6 +87,7 @@ void console_output(void *opaque, const uint8_t *buf, size_t len)
 		ssize_t n = write(con->out_fd, buf, len);
 
 		if (n > 0) {
+			con->last_out = buf[n - 1];
 			buf += n;
 			len -= n;
 			continue;
@@ -261,6 +263,11 @@ int console_attach(struct console *con, struct uart_8250 *uart,
 
 void console_destroy(struct console *con)
 {
+	/* Leave the user's prompt at the start of a line, not after the
+	 * guest's last partial line. */
+	if (con->out_is_tty && con->last_out && con->last_out != '\n' &&
+	    !con->out_broken && write(con->out_fd, "\r\n", 2) < 0)
+		con->out_broken = 1;
 	if (con->ready_src.fd >= 0)
 		close(con->ready_src.fd);
 	con->ready_src.fd = -1;

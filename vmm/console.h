@@ -26,6 +26,8 @@ struct console {
 	int in_eof;
 	int escape;	/* saw Ctrl-A */
 	int out_broken; /* stdout gone (EPIPE): output is dropped */
+	int out_is_tty;
+	uint8_t last_out; /* last byte written, to end the line at exit */
 	struct uart_8250 *uart;
 	struct event_loop *loop;
 	struct event_source in_src;

@@ -241,6 +241,19 @@ bad bad_mem 2 "--mem 'lots'" --kernel "$KERNEL" --mem lots
 bad bad_cpus 2 "--cpus '0'" --kernel "$KERNEL" --cpus 0
 bad no_kernel 2 'kernel FILE is required'
 
+vmm_run help --help
+if expect_rc "--help: exit 0, options and exit codes on stdout" 0; then
+	if out_has 'Usage: vmm --kernel FILE' && out_has ' --cpus N' &&
+		out_has 'Exit status:' && out_has '10  guest rebooted'; then
+		pass "--help: exit 0, options and exit codes on stdout"
+	else
+		fail "--help: exit 0, options and exit codes on stdout" "text"
+	fi
+fi
+vmm_run version --version
+expect_rc "--version: exit 0" 0 && out_has '^vmm [0-9]' &&
+	pass "--version prints the version"
+
 # --- device tree dump (checked with dtc by run.sh on the build host) -----------
 vmm_run dump_dtb --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cpus 2 \
 	--dump-dtb "$D/dump.dtb"
