@@ -7,6 +7,8 @@
 #                        this machine is not one)
 #   make test            both
 #   make bench           boot-time, exit and RSS figures
+#   make fuzz-smoke      every libFuzzer target for FUZZ_SECONDS (60);
+#   make fuzz            the same for FUZZ_LONG_SECONDS (1800)
 #   make guest           the default guest (build/guest/)
 #   SANITIZE=1           ASan + UBSan;  V=1  full commands;  WERROR=1  -Werror
 
@@ -36,8 +38,8 @@ endif
 # --- the vmm binary (arm64) -------------------------------------------------
 ifeq ($(HOST_ARCH),aarch64)
 ARM64_CC ?= $(CC)
-ARM64_CFLAGS := $(BASE_CFLAGS) $(shell pkg-config --cflags libfdt zlib 2>/dev/null)
-ARM64_LDLIBS := -lfdt -lz -lpthread
+ARM64_CFLAGS := $(BASE_CFLAGS) $(shell pkg-config --cflags libfdt zlib liburing 2>/dev/null)
+ARM64_LDLIBS := -lfdt -lz -luring -lpthread
 ARM64_LDFLAGS := $(SAN_LDFLAGS)
 else
 CROSS_COMPILE ?= aarch64-linux-gnu-
@@ -46,7 +48,7 @@ SYSROOT := $(B)/arm64-sysroot
 ARM64_CFLAGS := $(BASE_CFLAGS) -I$(SYSROOT)/usr/include
 # Static: the emulated host runs it from a minimal initramfs.
 ARM64_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
-ARM64_LDLIBS := -lfdt -lz -lpthread
+ARM64_LDLIBS := -lfdt -lz -luring -lpthread
 ifeq ($(SANITIZE),1)
 # The sanitizers do not link statically: keep the static build unsanitized.
 ARM64_CFLAGS := $(filter-out -fsanitize=%,$(ARM64_CFLAGS))
@@ -56,9 +58,13 @@ endif
 # Sources that need nothing but libc, libfdt and zlib: unit-tested on any host.
 CORE_SRCS := \
 	vmm/config.c \
+	vmm/devices/blk_backend.c \
 	vmm/devices/mmio_bus.c \
 	vmm/devices/pl031.c \
 	vmm/devices/uart_8250.c \
+	vmm/devices/virtio_blk.c \
+	vmm/devices/virtio_mmio.c \
+	vmm/devices/virtqueue.c \
 	vmm/fdt/dt.c \
 	vmm/loader.c \
 	vmm/log.c \
@@ -74,22 +80,26 @@ KVM_SRCS := \
 	vmm/main.c \
 	vmm/vcpu/arm64_regs.c \
 	vmm/vcpu/vcpu.c \
-	vmm/vm.c
+	vmm/vm.c \
+	vmm/vm_disk.c
 
 VMM := $(B)/arm64/vmm
 ARM64_OBJS := $(patsubst %.c,$(B)/arm64/obj/%.o,$(CORE_SRCS) $(KVM_SRCS))
 
-.PHONY: all vmm check integration test bench guest clean check-valgrind deps
+.PHONY: all vmm check integration test bench guest clean check-valgrind deps \
+	fuzz fuzz-smoke
 all: vmm
 vmm: $(VMM)
 
 deps-check:
 	@if [ "$(HOST_ARCH)" != aarch64 ] && \
 	    { ! command -v $(ARM64_CC) >/dev/null || \
-	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a ]; }; then \
+	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a ] || \
+	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/liburing.a ]; }; then \
 		echo "missing the arm64 cross toolchain or $(SYSROOT):" \
 		     "run scripts/setup.sh (installs gcc-aarch64-linux-gnu" \
-		     "and fetches Debian's arm64 libfdt-dev, zlib1g-dev)" >&2; \
+		     "and fetches Debian's arm64 libfdt-dev, zlib1g-dev," \
+		     "liburing-dev)" >&2; \
 		exit 1; fi
 .PHONY: deps-check
 
@@ -107,7 +117,7 @@ NATIVE_CC ?= cc
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 NATIVE_CFLAGS := $(BASE_CFLAGS) $(shell pkg-config --cflags libfdt zlib 2>/dev/null)
-NATIVE_LIBS := -lfdt -lz -lpthread $(SAN_LDFLAGS)
+NATIVE_LIBS := -lfdt -lz -luring -lpthread $(SAN_LDFLAGS)
 # Sanitized objects live apart, so switching SANITIZE never mixes builds.
 N := $(B)/native$(if $(filter 1,$(SANITIZE)),-san)
 NATIVE_CORE_OBJS := $(patsubst %.c,$(N)/obj/%.o,$(CORE_SRCS))
@@ -115,9 +125,13 @@ NATIVE_CORE_OBJS := $(patsubst %.c,$(N)/obj/%.o,$(CORE_SRCS))
 UNIT_TESTS := \
 	tests/unit/test_config.c \
 	tests/unit/test_loader.c \
+	tests/unit/devices/test_blk_backend.c \
 	tests/unit/devices/test_mmio_bus.c \
 	tests/unit/devices/test_pl031.c \
 	tests/unit/devices/test_uart_8250.c \
+	tests/unit/devices/test_virtio_blk.c \
+	tests/unit/devices/test_virtio_mmio.c \
+	tests/unit/devices/test_virtqueue.c \
 	tests/unit/fdt/test_dt.c \
 	tests/unit/memory/test_guest_mem.c
 
@@ -145,9 +159,32 @@ check: $(UNIT_BINS)
 check-valgrind: $(UNIT_BINS)
 	$(Q)VALGRIND=1 scripts/run-unit-tests.sh $(UNIT_BINS)
 
+# --- fuzzing (clang libFuzzer + ASan + UBSan, native) ------------------------
+FUZZ_CC ?= clang
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Ivmm \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_SECONDS ?= 60
+FUZZ_LONG_SECONDS ?= 1800
+FUZZ_TARGETS := $(B)/fuzz/fuzz_virtqueue
+
+$(B)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c vmm/devices/virtqueue.c \
+		vmm/memory/guest_mem.c vmm/log.c
+	@mkdir -p $(dir $@)
+	@command -v $(FUZZ_CC) >/dev/null || { echo "clang not found: run scripts/setup.sh" >&2; exit 1; }
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lpthread
+
+# A short run of every target (part of the test suite); `make fuzz` is longer.
+fuzz-smoke: $(FUZZ_TARGETS)
+	$(Q)scripts/run-fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz: $(FUZZ_TARGETS)
+	$(Q)scripts/run-fuzz.sh $(FUZZ_LONG_SECONDS) $(FUZZ_TARGETS)
+
 # --- guest, integration, bench ---------------------------------------------
 guest:
 	$(Q)guest-images/build.sh
+	$(Q)guest-images/build-disk.sh
 
 integration: $(VMM) guest
 	$(Q)tests/integration/run.sh
@@ -160,7 +197,7 @@ bench: $(VMM) guest
 	$(Q)scripts/bench.sh
 
 clean:
-	rm -rf $(B)/arm64/obj $(B)/arm64/vmm $(B)/native $(B)/native-san
+	rm -rf $(B)/arm64/obj $(B)/arm64/vmm $(B)/native $(B)/native-san $(B)/fuzz
 
 -include $(ARM64_OBJS:.o=.d) $(NATIVE_CORE_OBJS:.o=.d) \
 	$(patsubst %,%.d,$(UNIT_BINS))

@@ -5,6 +5,7 @@
 #   Image.gz           gzip -9 -n of Image
 #   initramfs.cpio     busybox-static + virtio modules + guest-images/init
 #                      + guest-images/tools/*.c (static, in /usr/bin)
+#   tools/             those tools again, for the arm64 host (benchmarks)
 #   initramfs.cpio.gz  gzip -9 -n of initramfs.cpio
 # Reproducible (fixed mtimes = SOURCE_DATE_EPOCH, sorted entries, gzip -n).
 # Does nothing when the outputs are newer than all inputs (use -f to force).
@@ -24,7 +25,7 @@ force=0
 
 kdeb=$(find_deb 'linux-image-*-cloud-arm64')
 bbdeb=$(find_deb busybox-static)
-TOOLS=(mmio-probe)
+TOOLS=(mmio-probe blkbench)
 inputs=("$kdeb" "$bbdeb" "$REPO/guest-images/init" "$REPO/guest-images/lib.sh"
         "$REPO/guest-images/build.sh")
 for t in "${TOOLS[@]}"; do inputs+=("$REPO/guest-images/tools/$t.c"); done
@@ -67,9 +68,11 @@ install_busybox "$st" "$bbdir/bin/busybox"
 copy_modules "$kdir/lib/modules/$kver" "$st/lib/modules/$kver" "${GUEST_MODULES[@]}"
 install -m 755 "$REPO/guest-images/init" "$st/init"
 mkdir -p "$st/usr/bin"
+mkdir -p "$tmp/tools"
 for t in "${TOOLS[@]}"; do
     "$GUEST_CC" -static -O2 -Wall -Wextra -o "$st/usr/bin/$t" \
         "$REPO/guest-images/tools/$t.c" || img_die "cannot build guest tool $t"
+    cp "$st/usr/bin/$t" "$tmp/tools/$t"
 done
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$st/etc/passwd"
 printf 'root:x:0:\n' > "$st/etc/group"
@@ -91,6 +94,9 @@ gzip -9 -n -c "$tmp/Image" > "$tmp/Image.gz"
 for o in Image Image.gz initramfs.cpio initramfs.cpio.gz; do
     mv -f "$tmp/$o" "$OUT/$o"
 done
+# The same static tools, for the (real or emulated) arm64 host to run.
+rm -rf "$OUT/tools"
+mv "$tmp/tools" "$OUT/tools"
 echo "$kver" > "$OUT/kernel-version"
 sed "s|^|/lib/modules/$kver/|" "$st/lib/modules/$kver/load-order" > "$OUT/modules.txt"
 echo "guest-images: done: kernel $kver, modules: $(sed 's|.*/||; s|\.ko$||' "$st/lib/modules/$kver/load-order" | tr '\n' ' ')"

@@ -8,6 +8,8 @@
 #   vcpu_exits  all KVM_RUN returns
 #   console_b   bytes the guest wrote to the console
 #   rss_out_kib VMM RSS outside guest RAM at exit, from /proc/self/smaps
+# then disk throughput (sequential read/write, 4 KiB random read) in the
+# guest beside the same measurement on the host file, and their ratio.
 VMM=${VMM:-build/arm64/vmm}
 RUNS=${VMM_BENCH_RUNS:-5}
 D=${VMM_BENCH_DIR:-build/bench}
@@ -62,3 +64,44 @@ for col in 1:init_ms 2:exit_ms 3:mmio_exits 4:vcpu_exits 5:console_b 6:rss_out_k
 	printf '%-12s %-26s %-26s\n' "${col#*:}" "$(median "${col%%:*}" "$D/quiet")" \
 		"$(median "${col%%:*}" "$D/full")"
 done
+
+# --- disk throughput: the same tool, inside the guest and on the host -------
+# blkbench (guest-images/tools/) on /dev/vda in the guest, and on the image
+# file itself on the host, in the same run. The image lives on the host's
+# tmpfs in the emulated host (9p would measure 9p), so the host side is
+# memory speed there and the ratio shows the whole virtio + io_uring path.
+DISK_MIB=${VMM_BENCH_DISK_MIB:-64}
+RAND_MIB=${VMM_BENCH_RAND_MIB:-16}
+BB=build/guest/tools/blkbench
+if [ -x "$BB" ]; then
+	img=/tmp/vmm-bench-disk.img
+	dd if=/dev/zero of="$img" bs=1M count="$DISK_MIB" 2>/dev/null
+	"$VMM" --kernel build/guest/Image --initrd build/guest/initramfs.cpio.gz \
+		--mem 256M --disk "$img" --cmdline "quiet run=\"blkbench /dev/vda seqread $DISK_MIB; blkbench /dev/vda seqwrite $DISK_MIB; blkbench /dev/vda randread $RAND_MIB\"" \
+		</dev/null 2>/dev/null | tr -d '\r' >"$D/disk-guest"
+	{
+		"$BB" "$img" seqread "$DISK_MIB"
+		"$BB" "$img" seqwrite "$DISK_MIB"
+		"$BB" "$img" randread "$RAND_MIB"
+	} >"$D/disk-host"
+	rm -f "$img"
+	echo
+	printf '%-10s %-22s %-22s %s\n' disk guest host guest/host
+	for mode in seqread seqwrite randread; do
+		g=$(grep "^$mode " "$D/disk-guest")
+		h=$(grep "^$mode " "$D/disk-host")
+		unit="MiB/s"
+		col=2
+		[ $mode = randread ] && { unit=IOPS; col=4; }
+		gv=$(echo "$g" | cut -d' ' -f$col)
+		hv=$(echo "$h" | cut -d' ' -f$col)
+		ratio=$(awk -v a="${gv:-0}" -v b="${hv:-0}" \
+			'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
+		printf '%-10s %-22s %-22s %s\n' "$mode" "${gv:-failed} $unit" \
+			"${hv:-failed} $unit" "$ratio"
+	done
+	kinds() { grep -E '^(seq|rand)' "$1" | cut -d' ' -f6 | sort -u | tr '\n' ' '; }
+	echo "(guest: $(kinds "$D/disk-guest")I/O; host: $(kinds "$D/disk-host")I/O)"
+else
+	echo "disk: skipped ($BB missing: run guest-images/build.sh)"
+fi

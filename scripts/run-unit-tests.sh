@@ -61,6 +61,8 @@ for bin in "$@"; do
 		cat "$log"
 	fi
 	echo "$name: $summary"
+	# A check that could not run here says so; never hide it.
+	grep -F 'SKIPPED:' "$log"
 	if [ "$bad" -eq 0 ] && [ "$rc" -ne 0 ]; then
 		# Every test passed, yet the binary failed: valgrind or a
 		# sanitizer found something outside the tests (a leak at exit).

@@ -5,10 +5,11 @@
 #   - installs the needed Debian packages (only the missing ones),
 #   - on non-arm64 hosts: adds the arm64 dpkg architecture, installs the
 #     aarch64 cross compiler and QEMU, and builds an arm64 sysroot with
-#     libfdt and zlib in build/arm64-sysroot/,
+#     libfdt, zlib and liburing in build/arm64-sysroot/,
 #   - downloads the arm64 kernel/busybox .debs into build/debs/,
-#   - builds the default guest (build/guest/) and, on non-arm64 hosts, the
-#     emulated arm64 KVM host's initramfs (build/arm64-host/).
+#   - builds the default guest and its test disk (build/guest/) and, on
+#     non-arm64 hosts, the emulated arm64 KVM host's initramfs
+#     (build/arm64-host/).
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,7 +34,7 @@ if [ "$ARCH" = aarch64 ]; then
 fi
 
 PKGS=(make gcc libc6-dev pkg-config check libfdt-dev zlib1g-dev
-      device-tree-compiler cpio gzip)
+      device-tree-compiler cpio gzip liburing-dev e2fsprogs clang)
 if [ $NATIVE = 0 ]; then
     PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 fi
@@ -91,7 +92,7 @@ mkdir -p "$DEBS"
 DEB_PKGS=("$(kernel_pkg linux-image-cloud-arm64)" "$(kernel_pkg linux-image-arm64)"
           busybox-static)
 if [ $NATIVE = 0 ]; then
-    DEB_PKGS+=(libfdt-dev libfdt1 zlib1g-dev zlib1g)
+    DEB_PKGS+=(libfdt-dev libfdt1 zlib1g-dev zlib1g liburing-dev liburing2)
 fi
 need=()
 for p in "${DEB_PKGS[@]}"; do
@@ -116,28 +117,35 @@ else
     log "arm64 .debs already in build/debs"
 fi
 
-# arm64 sysroot with libfdt and zlib for cross-linking.
+# arm64 sysroot with libfdt, zlib and liburing for cross-linking.
 if [ $NATIVE = 0 ]; then
     if [ -f "$SYSROOT/usr/include/libfdt.h" ] &&
        [ -f "$SYSROOT/usr/include/zlib.h" ] &&
+       [ -f "$SYSROOT/usr/include/liburing.h" ] &&
        [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libfdt.a" ] &&
-       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libz.a" ]; then
+       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libz.a" ] &&
+       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/liburing.a" ]; then
         log "arm64 sysroot already present (build/arm64-sysroot)"
     else
-        log "extracting libfdt/zlib into build/arm64-sysroot"
+        log "extracting libfdt/zlib/liburing into build/arm64-sysroot"
         rm -rf "$SYSROOT"
         mkdir -p "$SYSROOT"
-        for p in libfdt-dev libfdt1 zlib1g-dev zlib1g; do
+        for p in libfdt-dev libfdt1 zlib1g-dev zlib1g liburing-dev liburing2; do
             deb=$(ls "$DEBS/${p}"_*_arm64.deb | sort -V | tail -n1)
             dpkg-deb -x "$deb" "$SYSROOT"
         done
         [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libfdt.a" ] || die "libfdt.a missing in sysroot"
         [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libz.a" ] || die "libz.a missing in sysroot"
+        [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/liburing.a" ] || die "liburing.a missing in sysroot"
+        [ -f "$SYSROOT/usr/include/liburing.h" ] || die "liburing.h missing in sysroot"
     fi
 fi
 
 log "building default guest image (build/guest)"
 "$REPO/guest-images/build.sh"
+
+log "building the virtio-blk test disk (build/guest/test-disk.ext4)"
+"$REPO/guest-images/build-disk.sh"
 
 if [ $EMU = 1 ]; then
     log "building emulated arm64 KVM host initramfs (build/arm64-host)"

@@ -3,7 +3,8 @@
 #   1. scripts/setup.sh: installs packages, fetches Debian's arm64 kernel,
 #      busybox, libfdt and zlib, builds the guest and emulated-host images;
 #   2. builds vmm with -Werror;
-#   3. unit tests (Check), then again under ASan+UBSan;
+#   3. unit tests (Check), then again under ASan+UBSan; a 60 s libFuzzer
+#      run of each fuzz target;
 #   4. integration tests: real guests booted by vmm on an arm64 KVM host
 #      (emulated with QEMU when this machine is not one).
 # Ends with one line "total: N passed, M failed, K skipped"; exits non-zero
@@ -54,6 +55,7 @@ step() { # step NAME COMMAND...: run, keep the log, count its results
 step build make -j2 WERROR=1 vmm
 step unit make -j2 WERROR=1 check
 step unit-sanitized make -j2 WERROR=1 SANITIZE=1 check
+step fuzz make --no-print-directory fuzz-smoke
 step integration make --no-print-directory integration
 
 echo "total: $pass passed, $fail failed, $skip skipped"

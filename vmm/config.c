@@ -5,11 +5,12 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "log.h"
 
 void config_init(struct vm_config *cfg)
 {
@@ -20,16 +21,11 @@ void config_init(struct vm_config *cfg)
 	cfg->log_level = LOG_WARN;
 }
 
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
+void config_free(struct vm_config *cfg)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
+	for (unsigned int i = 0; i < cfg->ndisks; i++)
+		free(cfg->disks[i].path);
+	cfg->ndisks = 0;
 }
 
 int config_parse_size(const char *s, uint64_t *out)
@@ -62,6 +58,62 @@ int config_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
+int config_parse_disk(const char *arg, struct disk_config *d, char *why,
+		      size_t why_len)
+{
+	char *copy = strdup(arg), *opt, *save = NULL;
+
+	memset(d, 0, sizeof(*d));
+	if (!copy) {
+		log_why(why, why_len, "out of memory");
+		return -EINVAL;
+	}
+	d->path = strdup(strtok_r(copy, ",", &save) ?: "");
+	if (!d->path || !*d->path || *arg == ',') {
+		log_why(why, why_len, "--disk '%s': needs a file name", arg);
+		goto err;
+	}
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (strcmp(opt, "ro") == 0) {
+			d->readonly = 1;
+		} else if (strncmp(opt, "serial=", 7) == 0) {
+			const char *id = opt + 7;
+
+			if (!*id || strlen(id) > CONFIG_SERIAL_MAX) {
+				log_why(why, why_len,
+					"--disk '%s': serial must be 1 to %d "
+					"characters",
+					arg, CONFIG_SERIAL_MAX);
+				goto err;
+			}
+			for (const char *c = id; *c; c++) {
+				if (*c < 0x21 || *c > 0x7e) {
+					log_why(why, why_len,
+						"--disk '%s': serial must be "
+						"printable ASCII without "
+						"spaces",
+						arg);
+					goto err;
+				}
+			}
+			strcpy(d->serial, id);
+		} else {
+			log_why(why, why_len,
+				"--disk '%s': unknown option '%s' (ro, "
+				"serial=ID)",
+				arg, opt);
+			goto err;
+		}
+	}
+	free(copy);
+	return 0;
+err:
+	free(d->path);
+	d->path = NULL;
+	free(copy);
+	return -EINVAL;
+}
+
 static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 {
 	unsigned long v;
@@ -83,6 +135,7 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_STATS,
 	OPT_CMDLINE,
+	OPT_DISK,
 };
 
 static const struct option long_options[] = {
@@ -94,6 +147,7 @@ static const struct option long_options[] = {
 	{ "gic", required_argument, NULL, OPT_GIC },
 	{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "disk", required_argument, NULL, OPT_DISK },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -118,12 +172,12 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		return 0;
 	case 'm':
 		if (config_parse_size(arg, &cfg->mem_size)) {
-			set_why(why, why_len,
+			log_why(why, why_len,
 				"--mem '%s': not a size (e.g. 512M, 2G)", arg);
 			return -EINVAL;
 		}
 		if (cfg->mem_size == 0 || cfg->mem_size % (2ULL << 20)) {
-			set_why(why, why_len,
+			log_why(why, why_len,
 				"--mem '%s': must be a non-zero multiple of 2M",
 				arg);
 			return -EINVAL;
@@ -132,7 +186,7 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 	case 'c':
 		if (parse_uint(arg, CONFIG_MAX_CPUS, &cfg->cpus) ||
 		    cfg->cpus == 0) {
-			set_why(why, why_len,
+			log_why(why, why_len,
 				"--cpus '%s': must be a number from 1 to %d",
 				arg, CONFIG_MAX_CPUS);
 			return -EINVAL;
@@ -146,20 +200,31 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		} else if (strcmp(arg, "v2") == 0) {
 			cfg->gic = CONFIG_GIC_V2;
 		} else {
-			set_why(why, why_len,
+			log_why(why, why_len,
 				"--gic '%s': must be auto, v3 or v2", arg);
 			return -EINVAL;
 		}
 		return 0;
 	case OPT_LOG_LEVEL:
 		if (log_parse_level(arg, &cfg->log_level)) {
-			set_why(why, why_len,
+			log_why(why, why_len,
 				"--log-level '%s': must be error, warn, info "
 				"or "
 				"debug",
 				arg);
 			return -EINVAL;
 		}
+		return 0;
+	case OPT_DISK:
+		if (cfg->ndisks == CONFIG_MAX_DISKS) {
+			log_why(why, why_len, "--disk: at most %d disks",
+				CONFIG_MAX_DISKS);
+			return -EINVAL;
+		}
+		if (config_parse_disk(arg, &cfg->disks[cfg->ndisks], why,
+				      why_len))
+			return -EINVAL;
+		cfg->ndisks++;
 		return 0;
 	case OPT_STATS:
 		cfg->stats = 1;
@@ -171,7 +236,7 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		cfg->version = 1;
 		return 0;
 	}
-	set_why(why, why_len, "unknown option '%s'", optname);
+	log_why(why, why_len, "unknown option '%s'", optname);
 	return -EINVAL;
 }
 
@@ -191,12 +256,12 @@ int config_parse_args(struct vm_config *cfg, int argc, char *const argv[],
 		if (opt == -1)
 			break;
 		if (opt == '?') {
-			set_why(why, why_len, "unknown option '%s'",
+			log_why(why, why_len, "unknown option '%s'",
 				argv[prev < argc ? prev : argc - 1]);
 			return -EINVAL;
 		}
 		if (opt == ':') {
-			set_why(why, why_len, "option '%s' needs a value",
+			log_why(why, why_len, "option '%s' needs a value",
 				argv[prev < argc ? prev : argc - 1]);
 			return -EINVAL;
 		}
@@ -204,13 +269,13 @@ int config_parse_args(struct vm_config *cfg, int argc, char *const argv[],
 			return -EINVAL;
 	}
 	if (optind < argc) {
-		set_why(why, why_len, "unexpected argument '%s'", argv[optind]);
+		log_why(why, why_len, "unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
 	if (cfg->help || cfg->version)
 		return 0;
 	if (!cfg->kernel) {
-		set_why(why, why_len, "--kernel FILE is required");
+		log_why(why, why_len, "--kernel FILE is required");
 		return -EINVAL;
 	}
 	return 0;
@@ -245,14 +310,14 @@ char *config_kernel_cmdline(const struct vm_config *cfg, char *why,
 		     cmdline_has(user, "console=") ? "" : "console=ttyS0 ",
 		     cmdline_has(user, "earlycon") ? "" : "earlycon ", user);
 	if (n < 0) {
-		set_why(why, why_len, "out of memory");
+		log_why(why, why_len, "out of memory");
 		return NULL;
 	}
 	/* Drop a trailing blank left when the user gave nothing. */
 	while (n > 0 && s[n - 1] == ' ')
 		s[--n] = '\0';
 	if (n >= CONFIG_CMDLINE_MAX) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"kernel command line is %d bytes; the arm64 kernel "
 			"takes at most %d",
 			n, CONFIG_CMDLINE_MAX - 1);

@@ -26,6 +26,15 @@ enum config_gic {
 	CONFIG_GIC_V3 = 3,
 };
 
+#define CONFIG_MAX_DISKS  16
+#define CONFIG_SERIAL_MAX 20 /* virtio-blk's ID is 20 bytes */
+
+struct disk_config {
+	char *path; /* owned: parsed out of the --disk value */
+	int readonly;
+	char serial[CONFIG_SERIAL_MAX + 1];
+};
+
 struct vm_config {
 	const char *kernel;   /* required */
 	const char *initrd;   /* NULL: none */
@@ -35,12 +44,23 @@ struct vm_config {
 	unsigned int cpus;
 	enum config_gic gic;
 	enum log_level log_level;
+	struct disk_config disks[CONFIG_MAX_DISKS]; /* vda, vdb, ... */
+	unsigned int ndisks;
 	int stats; /* print counters at exit */
 	int help;
 	int version;
 };
 
 void config_init(struct vm_config *cfg);
+/* config_free() - release what config_parse_args() allocated. */
+void config_free(struct vm_config *cfg);
+
+/*
+ * config_parse_disk() - "PATH[,ro][,serial=ID]" into @d (the path is
+ * copied). Returns 0 or -EINVAL with the reason in @why.
+ */
+int config_parse_disk(const char *arg, struct disk_config *d, char *why,
+		      size_t why_len);
 
 /*
  * config_parse_args() - fill @cfg from argv (argv[0] is the program). The

@@ -122,6 +122,28 @@ int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size,
 	return kvm_ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
 }
 
+int kvm_irqfd(struct kvm *kvm, int fd, unsigned int spi)
+{
+	/* On arm64 the irqfd GSI is the SPI number (INTID - 32). */
+	struct kvm_irqfd irqfd = { .fd = (uint32_t)fd, .gsi = spi };
+
+	return kvm_ioctl(kvm->vm_fd, KVM_IRQFD, &irqfd);
+}
+
+int kvm_ioeventfd(struct kvm *kvm, int fd, uint64_t addr, uint32_t len,
+		  uint64_t datamatch)
+{
+	struct kvm_ioeventfd ev = {
+		.datamatch = datamatch,
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = KVM_IOEVENTFD_FLAG_DATAMATCH,
+	};
+
+	return kvm_ioctl(kvm->vm_fd, KVM_IOEVENTFD, &ev);
+}
+
 void kvm_close(struct kvm *kvm)
 {
 	if (kvm->vm_fd >= 0)

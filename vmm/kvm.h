@@ -72,6 +72,20 @@ int kvm_enable_cap(struct kvm *kvm, uint32_t cap, int quiet);
 int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size,
 		   void *hva);
 
+/*
+ * kvm_irqfd() - writing to eventfd @fd raises SPI @spi (edge). 0 or -errno.
+ * Needs the vGIC initialised.
+ */
+int kvm_irqfd(struct kvm *kvm, int fd, unsigned int spi);
+
+/*
+ * kvm_ioeventfd() - a guest write of @len bytes with value @datamatch to
+ * MMIO address @addr signals eventfd @fd inside KVM, with no exit to
+ * userspace. 0 or -errno.
+ */
+int kvm_ioeventfd(struct kvm *kvm, int fd, uint64_t addr, uint32_t len,
+		  uint64_t datamatch);
+
 void kvm_close(struct kvm *kvm);
 
 #endif

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +12,9 @@
 
 #include <zlib.h>
 
+#include "log.h"
+
 #define MIB(x) ((double)(x) / (1024.0 * 1024.0))
-
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_why(char *why, size_t why_len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!why || !why_len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, why_len, fmt, ap);
-	va_end(ap);
-}
 
 static uint32_t get_le32(const uint8_t *p)
 {
@@ -61,7 +48,7 @@ static int check_pe_sections(const uint8_t *buf, size_t len, char *why,
 		return 0;
 	pe = get_le32(buf + 60);
 	if (pe > len || len - pe < 24 || memcmp(buf + pe, "PE\0\0", 4) != 0) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"truncated or corrupt: PE/COFF header at offset "
 			"%" PRIu64 " is missing (file is %zu bytes)",
 			pe, len);
@@ -71,7 +58,7 @@ static int check_pe_sections(const uint8_t *buf, size_t len, char *why,
 	opt = get_le16(buf + pe + 20);
 	sec = pe + 24 + opt;
 	if (sec > len || (len - sec) / 40 < nsec) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"truncated: PE/COFF section table ends past the end of "
 			"the file (%zu bytes)",
 			len);
@@ -85,7 +72,7 @@ static int check_pe_sections(const uint8_t *buf, size_t len, char *why,
 			need = end;
 	}
 	if (need > len) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"truncated: file is %zu bytes, its sections need "
 			"%" PRIu64,
 			len, need);
@@ -100,7 +87,7 @@ int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
 	uint32_t magic;
 
 	if (len < ARM64_IMAGE_HDR_SIZE) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"truncated: file is %zu bytes, an arm64 Image header "
 			"needs %d",
 			len, ARM64_IMAGE_HDR_SIZE);
@@ -108,7 +95,7 @@ int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
 	}
 	magic = get_le32(buf + 56);
 	if (magic != ARM64_IMAGE_MAGIC) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"not an arm64 Linux Image: bad magic 0x%08" PRIx32
 			" at offset 56 (want 0x%08x \"ARM\\x64\")",
 			magic, ARM64_IMAGE_MAGIC);
@@ -119,25 +106,25 @@ int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
 	img->flags = get_le64(buf + 24);
 	img->file_size = len;
 	if (img->image_size == 0) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"Image header has image_size 0 (a kernel older than "
 			"3.17); not supported");
 		return -ENOEXEC;
 	}
 	if (img->flags & ARM64_IMAGE_FLAG_BE) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"big-endian kernel; vmm boots little-endian");
 		return -ENOEXEC;
 	}
 	if (img->text_offset >= SZ_2M || img->text_offset % SZ_4K) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"corrupt Image header: text_offset 0x%" PRIx64
 			" is not a 4 KiB multiple below 2 MiB",
 			img->text_offset);
 		return -ENOEXEC;
 	}
 	if (img->image_size > (1ULL << 40)) {
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"corrupt Image header: image_size 0x%" PRIx64
 			" is absurd",
 			img->image_size);
@@ -171,7 +158,7 @@ int loader_gunzip(const uint8_t *in, size_t in_len, size_t max_out,
 			uint8_t *nbuf;
 
 			if (cap >= max_out) {
-				set_why(why, why_len,
+				log_why(why, why_len,
 					"decompresses to more than the %.0f "
 					"MiB "
 					"of RAM",
@@ -195,14 +182,14 @@ int loader_gunzip(const uint8_t *in, size_t in_len, size_t max_out,
 					      : cap - zs.total_out);
 		zret = inflate(&zs, Z_NO_FLUSH);
 		if (zret == Z_BUF_ERROR && zs.avail_in == 0) {
-			set_why(why, why_len,
+			log_why(why, why_len,
 				"truncated gzip data (stream ends early)");
 			ret = -EINVAL;
 			goto err;
 		}
 		if (zret != Z_OK && zret != Z_STREAM_END &&
 		    zret != Z_BUF_ERROR) {
-			set_why(why, why_len, "corrupt gzip data: %s",
+			log_why(why, why_len, "corrupt gzip data: %s",
 				zs.msg ? zs.msg : "inflate failed");
 			ret = -EINVAL;
 			goto err;
@@ -264,7 +251,7 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 	uint64_t window = ram_size < 512 * SZ_1M ? ram_size : 512 * SZ_1M;
 
 	if (ram_base % SZ_2M || dtb_max > SZ_2M) {
-		set_why(why, why_len, "internal: bad RAM base or DTB size");
+		log_why(why, why_len, "internal: bad RAM base or DTB size");
 		return -EINVAL;
 	}
 	kernel_off = img->text_offset;
@@ -279,7 +266,7 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 		if (initrd_size)
 			snprintf(initrd, sizeof(initrd), ", initrd (%.1f MiB)",
 				 MIB(initrd_size));
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"kernel (%.1f MiB with BSS)%s and device tree (2 MiB) "
 			"do not fit in %.0f MiB of RAM; give more --mem",
 			MIB(span), initrd, MIB(ram_size));
@@ -307,25 +294,25 @@ static int read_file(const char *path, uint64_t max, uint8_t **out,
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		ret = -errno;
-		set_why(why, why_len, "%s '%s': %s", what, path,
+		log_why(why, why_len, "%s '%s': %s", what, path,
 			strerror(-ret));
 		return ret;
 	}
 	if (fstat(fd, &st) < 0) {
 		ret = -errno;
-		set_why(why, why_len, "%s '%s': %s", what, path,
+		log_why(why, why_len, "%s '%s': %s", what, path,
 			strerror(-ret));
 		goto err_close;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		ret = -EINVAL;
-		set_why(why, why_len, "%s '%s': not a regular file", what,
+		log_why(why, why_len, "%s '%s': not a regular file", what,
 			path);
 		goto err_close;
 	}
 	if ((uint64_t)st.st_size > max) {
 		ret = -EFBIG;
-		set_why(why, why_len,
+		log_why(why, why_len,
 			"%s '%s' (%.1f MiB) is larger than the %.0f MiB of "
 			"RAM; "
 			"give more --mem",
@@ -334,13 +321,13 @@ static int read_file(const char *path, uint64_t max, uint8_t **out,
 	}
 	if (st.st_size == 0) {
 		ret = -EINVAL;
-		set_why(why, why_len, "%s '%s': file is empty", what, path);
+		log_why(why, why_len, "%s '%s': file is empty", what, path);
 		goto err_close;
 	}
 	buf = malloc(st.st_size);
 	if (!buf) {
 		ret = -ENOMEM;
-		set_why(why, why_len, "%s '%s': out of memory", what, path);
+		log_why(why, why_len, "%s '%s': out of memory", what, path);
 		goto err_close;
 	}
 	while (done < (size_t)st.st_size) {
@@ -350,7 +337,7 @@ static int read_file(const char *path, uint64_t max, uint8_t **out,
 			continue;
 		if (n <= 0) {
 			ret = n < 0 ? -errno : -EIO;
-			set_why(why, why_len, "%s '%s': read failed: %s", what,
+			log_why(why, why_len, "%s '%s': read failed: %s", what,
 				path, strerror(-ret));
 			free(buf);
 			goto err_close;
@@ -385,7 +372,7 @@ int loader_read_files(const char *kernel_path, const char *initrd_path,
 		ret = loader_gunzip(bf->kernel, bf->kernel_len, ram_size, &raw,
 				    &raw_len, reason, sizeof(reason));
 		if (ret) {
-			set_why(why, why_len, "kernel '%s': %s", kernel_path,
+			log_why(why, why_len, "kernel '%s': %s", kernel_path,
 				ret == -ENOMEM ? "out of memory" : reason);
 			goto err_free;
 		}
@@ -397,7 +384,7 @@ int loader_read_files(const char *kernel_path, const char *initrd_path,
 	ret = loader_parse_image(bf->kernel, bf->kernel_len, &bf->img, reason,
 				 sizeof(reason));
 	if (ret) {
-		set_why(why, why_len, "kernel '%s'%s: %s", kernel_path,
+		log_why(why, why_len, "kernel '%s'%s: %s", kernel_path,
 			bf->kernel_was_gzip ? " (after gunzip)" : "", reason);
 		goto err_free;
 	}

@@ -41,6 +41,17 @@ int log_parse_level(const char *s, enum log_level *out)
 	return -EINVAL;
 }
 
+void log_why(char *why, size_t why_len, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!why || !why_len)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, why_len, fmt, ap);
+	va_end(ap);
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	char line[1024];

@@ -7,6 +7,7 @@
 #ifndef VMM_LOG_H
 #define VMM_LOG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum log_level {
@@ -19,6 +20,14 @@ enum log_level {
 /* log_set_level() - messages above @level are dropped. Default LOG_WARN. */
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
+
+/*
+ * log_why() - format a one-line reason into the caller's @why buffer
+ * (@why_len bytes, truncated to fit), for functions that report why they
+ * failed without printing it themselves. @why may be NULL: nothing is done.
+ */
+void log_why(char *why, size_t why_len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* log_parse_level() - "error", "warn", "info", "debug" → 0 or -EINVAL. */
 int log_parse_level(const char *s, enum log_level *out);

@@ -15,10 +15,12 @@ int main(int argc, char *argv[])
 {
 	struct vm_config cfg;
 	char why[256];
+	int ret;
 
 	config_init(&cfg);
 	if (config_parse_args(&cfg, argc, argv, why, sizeof(why))) {
 		fprintf(stderr, "vmm: error: %s\nTry 'vmm --help'.\n", why);
+		config_free(&cfg);
 		return VMM_EXIT_USAGE;
 	}
 	if (cfg.help) {
@@ -30,5 +32,7 @@ int main(int argc, char *argv[])
 		return 0;
 	}
 	log_set_level(cfg.log_level);
-	return vm_run(&cfg);
+	ret = vm_run(&cfg);
+	config_free(&cfg);
+	return ret;
 }

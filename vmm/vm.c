@@ -29,6 +29,7 @@
 #include "memory/guest_mem.h"
 #include "vcpu/arm64_regs.h"
 #include "vcpu/vcpu.h"
+#include "vm_disk.h"
 
 struct vm {
 	const struct vm_config *cfg;
@@ -47,6 +48,7 @@ struct vm {
 	struct event_loop loop;
 	struct event_source stop_src; /* eventfd: a vCPU asked to stop */
 	struct event_source sig_src;  /* signalfd: INT, TERM, HUP */
+	struct vm_disk *disks;	      /* cfg->ndisks of them */
 	struct boot_files boot;
 	struct boot_layout layout;
 	char *cmdline;
@@ -128,6 +130,10 @@ static int vm_check_inputs(struct vm *vm)
 	if (loader_place(LAYOUT_RAM_BASE, cfg->mem_size, &vm->boot.img,
 			 vm->boot.initrd_len, DT_MAX_SIZE, &vm->layout, why,
 			 sizeof(why))) {
+		pr_err("%s", why);
+		return VMM_EXIT_BAD_INPUT;
+	}
+	if (vm_disks_open(cfg, &vm->disks, why, sizeof(why))) {
 		pr_err("%s", why);
 		return VMM_EXIT_BAD_INPUT;
 	}
@@ -260,6 +266,13 @@ static int vm_create_devices(struct vm *vm)
 	    mmio_bus_register(&vm->bus, &rtc)) {
 		pr_err("internal: device map overlaps");
 		return VMM_EXIT_INTERNAL;
+	}
+	for (unsigned int i = 0; i < vm->cfg->ndisks; i++) {
+		if (vm_disk_attach(&vm->disks[i], i, &vm->kvm, &vm->bus,
+				   &vm->mem, &vm->loop)) {
+			pr_err("%s: cannot attach the disk", vm->disks[i].name);
+			return VMM_EXIT_INTERNAL;
+		}
 	}
 	return 0;
 }
@@ -458,6 +471,18 @@ static void vm_print_stats(struct vm *vm)
 		vm_region_accesses(vm, LAYOUT_UART_BASE),
 		vm_region_accesses(vm, LAYOUT_RTC_BASE), vm->uart.tx_bytes,
 		vm->uart.rx_bytes, rss, outside);
+	for (unsigned int i = 0; vm->disks && i < vm->cfg->ndisks; i++) {
+		const struct vm_disk *d = &vm->disks[i];
+
+		fprintf(stderr,
+			"vmm: stats: disk=%s requests=%" PRIu64
+			" read_bytes=%" PRIu64 " written_bytes=%" PRIu64
+			" errors=%" PRIu64 " bad_chains=%" PRIu64
+			" notifies=%" PRIu64 " interrupts=%" PRIu64 "\n",
+			d->name, d->blk.requests, d->blk.read_bytes,
+			d->blk.written_bytes, d->blk.errors,
+			d->t.vqs[0].bad_chains, d->t.notifies, d->t.interrupts);
+	}
 }
 
 static void vm_teardown(struct vm *vm)
@@ -466,6 +491,8 @@ static void vm_teardown(struct vm *vm)
 	console_destroy(&vm->con);
 	if (vm->cfg->stats && vm->nvcpus && !vm->cfg->dump_dtb)
 		vm_print_stats(vm);
+	vm_disks_close(vm->disks, vm->cfg->ndisks);
+	vm->disks = NULL;
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
@@ -527,6 +554,8 @@ int vm_run(const struct vm_config *cfg)
 	if (!ret)
 		ret = vm_create_cpus(vm);
 	if (!ret)
+		ret = vm_setup_loop(vm);
+	if (!ret)
 		ret = vm_create_devices(vm);
 	if (!ret)
 		ret = vm_load(vm);
@@ -537,8 +566,6 @@ int vm_run(const struct vm_config *cfg)
 		ret = vm_dump_dtb(vm, dtb, dt_total_size(dtb));
 		goto out;
 	}
-	if (!ret)
-		ret = vm_setup_loop(vm);
 	if (!ret) {
 		vm_run_vcpus(vm);
 		ret = vm->exit_code;

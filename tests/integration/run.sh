@@ -17,7 +17,7 @@ rm -rf "$VMM_ITEST_DIR"
 mkdir -p "$VMM_ITEST_DIR"
 
 for f in build/arm64/vmm build/guest/Image build/guest/Image.gz \
-	build/guest/initramfs.cpio.gz; do
+	build/guest/initramfs.cpio.gz build/guest/test-disk.ext4; do
 	if [ ! -f "$f" ]; then
 		echo "integration: $f missing (run 'make' and 'make guest')" >&2
 		echo "integration: 0 passed, 1 failed, 0 skipped"
@@ -49,6 +49,18 @@ elif dts=$(dtc -I dtb -O dts "$dtb" 2>"$VMM_ITEST_DIR/dtc.err") &&
 else
 	echo "not ok - dump-dtb readable by dtc without warnings" | tee -a "$results"
 	cat "$VMM_ITEST_DIR/dtc.err"
+fi
+
+# The file the guest wrote into the ext4 disk, read from outside with debugfs.
+img=$VMM_ITEST_DIR/fs-after-write.ext4
+if [ -f "$img" ]; then
+	if ! command -v debugfs >/dev/null; then
+		echo "skip - ext4 write seen from the host (debugfs not installed)" | tee -a "$results"
+	elif debugfs -R "cat /new.txt" "$img" 2>/dev/null | grep -qx written-by-guest; then
+		echo "ok - ext4 write by the guest is in the image (debugfs)" | tee -a "$results"
+	else
+		echo "not ok - ext4 write by the guest is in the image (debugfs)" | tee -a "$results"
+	fi
 fi
 
 pass=$(grep -c '^ok ' "$results")

@@ -7,7 +7,7 @@
 
 #include "unit.h"
 
-#define MAX_ARGS 24
+#define MAX_ARGS 48
 
 /*
  * The last parse: config_parse_args() keeps pointers into argv, so argv
@@ -394,12 +394,68 @@ START_TEST(cmdline_too_long_rejected)
 }
 END_TEST
 
+START_TEST(disk_options_are_parsed)
+{
+	ck_assert_int_eq(PARSE("--kernel", "Image", "--disk", "a.img",
+			       "--disk", "b.img,ro,serial=data-1"),
+			 0);
+	ck_assert_uint_eq(p.cfg.ndisks, 2);
+	ck_assert_str_eq(p.cfg.disks[0].path, "a.img");
+	ck_assert_int_eq(p.cfg.disks[0].readonly, 0);
+	ck_assert_str_eq(p.cfg.disks[0].serial, "");
+	ck_assert_str_eq(p.cfg.disks[1].path, "b.img");
+	ck_assert_int_eq(p.cfg.disks[1].readonly, 1);
+	ck_assert_str_eq(p.cfg.disks[1].serial, "data-1");
+	config_free(&p.cfg);
+	ck_assert_uint_eq(p.cfg.ndisks, 0);
+}
+END_TEST
+
+START_TEST(disk_bad_values_are_named)
+{
+	ck_assert_rejected(PARSE("--kernel", "I", "--disk", "a.img,rw"),
+			   "unknown option 'rw'");
+	config_free(&p.cfg);
+	ck_assert_rejected(PARSE("--kernel", "I", "--disk", ",ro"),
+			   "needs a file name");
+	config_free(&p.cfg);
+	ck_assert_rejected(PARSE("--kernel", "I", "--disk", ""),
+			   "needs a file name");
+	config_free(&p.cfg);
+	ck_assert_rejected(PARSE("--kernel", "I", "--disk",
+				 "a.img,serial=123456789012345678901"),
+			   "serial must be 1 to 20");
+	config_free(&p.cfg);
+	ck_assert_rejected(PARSE("--kernel", "I", "--disk",
+				 "a.img,serial=a b"),
+			   "printable");
+	config_free(&p.cfg);
+}
+END_TEST
+
+START_TEST(disk_count_is_bounded)
+{
+	const char *args[2 * CONFIG_MAX_DISKS + 6] = { "vmm", "--kernel",
+						       "I" };
+	int n = 3;
+
+	for (int i = 0; i <= CONFIG_MAX_DISKS; i++) {
+		args[n++] = "--disk";
+		args[n++] = "x.img";
+	}
+	args[n] = NULL;
+	ck_assert_rejected(parse_args(args), "at most 16 disks");
+	config_free(&p.cfg);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
 
-	unit_add_tests(tc, size_suffixes_are_powers_of_1024,
+	unit_add_tests(tc, disk_options_are_parsed, disk_bad_values_are_named,
+		       disk_count_is_bounded, size_suffixes_are_powers_of_1024,
 		       size_takes_b_and_ib_after_suffix,
 		       size_without_suffix_is_bytes, size_rejects_hex,
 		       size_rejects_empty, size_rejects_unknown_suffix,
