@@ -38,8 +38,8 @@ endif
 # --- the vmm binary (arm64) -------------------------------------------------
 ifeq ($(HOST_ARCH),aarch64)
 ARM64_CC ?= $(CC)
-ARM64_CFLAGS := $(BASE_CFLAGS) $(shell pkg-config --cflags libfdt zlib liburing 2>/dev/null)
-ARM64_LDLIBS := -lfdt -lz -luring -lpthread
+ARM64_CFLAGS := $(BASE_CFLAGS) $(shell pkg-config --cflags libfdt zlib liburing libseccomp 2>/dev/null)
+ARM64_LDLIBS := -lfdt -lz -luring -lseccomp -lpthread
 ARM64_LDFLAGS := $(SAN_LDFLAGS)
 else
 CROSS_COMPILE ?= aarch64-linux-gnu-
@@ -48,7 +48,7 @@ SYSROOT := $(B)/arm64-sysroot
 ARM64_CFLAGS := $(BASE_CFLAGS) -I$(SYSROOT)/usr/include
 # Static: the emulated host runs it from a minimal initramfs.
 ARM64_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
-ARM64_LDLIBS := -lfdt -lz -luring -lpthread
+ARM64_LDLIBS := -lfdt -lz -luring -lseccomp -lpthread
 ifeq ($(SANITIZE),1)
 # The sanitizers do not link statically: keep the static build unsanitized.
 ARM64_CFLAGS := $(filter-out -fsanitize=%,$(ARM64_CFLAGS))
@@ -63,7 +63,9 @@ CORE_SRCS := \
 	vmm/devices/pl031.c \
 	vmm/devices/uart_8250.c \
 	vmm/devices/virtio_blk.c \
+	vmm/devices/virtio_console.c \
 	vmm/devices/virtio_mmio.c \
+	vmm/devices/virtio_rng.c \
 	vmm/devices/virtqueue.c \
 	vmm/fdt/dt.c \
 	vmm/loader.c \
@@ -78,10 +80,12 @@ KVM_SRCS := \
 	vmm/event_loop.c \
 	vmm/kvm.c \
 	vmm/main.c \
+	vmm/sandbox.c \
 	vmm/vcpu/arm64_regs.c \
 	vmm/vcpu/vcpu.c \
 	vmm/vm.c \
-	vmm/vm_disk.c
+	vmm/vm_disk.c \
+	vmm/vm_virtio.c
 
 VMM := $(B)/arm64/vmm
 ARM64_OBJS := $(patsubst %.c,$(B)/arm64/obj/%.o,$(CORE_SRCS) $(KVM_SRCS))
@@ -95,11 +99,12 @@ deps-check:
 	@if [ "$(HOST_ARCH)" != aarch64 ] && \
 	    { ! command -v $(ARM64_CC) >/dev/null || \
 	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a ] || \
-	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/liburing.a ]; }; then \
+	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/liburing.a ] || \
+	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/libseccomp.a ]; }; then \
 		echo "missing the arm64 cross toolchain or $(SYSROOT):" \
 		     "run scripts/setup.sh (installs gcc-aarch64-linux-gnu" \
 		     "and fetches Debian's arm64 libfdt-dev, zlib1g-dev," \
-		     "liburing-dev)" >&2; \
+		     "liburing-dev, libseccomp-dev)" >&2; \
 		exit 1; fi
 .PHONY: deps-check
 
@@ -130,7 +135,9 @@ UNIT_TESTS := \
 	tests/unit/devices/test_pl031.c \
 	tests/unit/devices/test_uart_8250.c \
 	tests/unit/devices/test_virtio_blk.c \
+	tests/unit/devices/test_virtio_console.c \
 	tests/unit/devices/test_virtio_mmio.c \
+	tests/unit/devices/test_virtio_rng.c \
 	tests/unit/devices/test_virtqueue.c \
 	tests/unit/fdt/test_dt.c \
 	tests/unit/memory/test_guest_mem.c

@@ -34,7 +34,8 @@ if [ "$ARCH" = aarch64 ]; then
 fi
 
 PKGS=(make gcc libc6-dev pkg-config check libfdt-dev zlib1g-dev
-      device-tree-compiler cpio gzip liburing-dev e2fsprogs clang)
+      device-tree-compiler cpio gzip liburing-dev e2fsprogs clang
+      libseccomp-dev)
 if [ $NATIVE = 0 ]; then
     PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 fi
@@ -92,7 +93,8 @@ mkdir -p "$DEBS"
 DEB_PKGS=("$(kernel_pkg linux-image-cloud-arm64)" "$(kernel_pkg linux-image-arm64)"
           busybox-static)
 if [ $NATIVE = 0 ]; then
-    DEB_PKGS+=(libfdt-dev libfdt1 zlib1g-dev zlib1g liburing-dev liburing2)
+    DEB_PKGS+=(libfdt-dev libfdt1 zlib1g-dev zlib1g liburing-dev liburing2
+               libseccomp-dev libseccomp2)
 fi
 need=()
 for p in "${DEB_PKGS[@]}"; do
@@ -117,20 +119,22 @@ else
     log "arm64 .debs already in build/debs"
 fi
 
-# arm64 sysroot with libfdt, zlib and liburing for cross-linking.
+# arm64 sysroot with libfdt, zlib, liburing and libseccomp for cross-linking.
 if [ $NATIVE = 0 ]; then
     if [ -f "$SYSROOT/usr/include/libfdt.h" ] &&
        [ -f "$SYSROOT/usr/include/zlib.h" ] &&
        [ -f "$SYSROOT/usr/include/liburing.h" ] &&
        [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libfdt.a" ] &&
        [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libz.a" ] &&
-       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/liburing.a" ]; then
+       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/liburing.a" ] &&
+       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libseccomp.a" ]; then
         log "arm64 sysroot already present (build/arm64-sysroot)"
     else
         log "extracting libfdt/zlib/liburing into build/arm64-sysroot"
         rm -rf "$SYSROOT"
         mkdir -p "$SYSROOT"
-        for p in libfdt-dev libfdt1 zlib1g-dev zlib1g liburing-dev liburing2; do
+        for p in libfdt-dev libfdt1 zlib1g-dev zlib1g liburing-dev liburing2 \
+                 libseccomp-dev libseccomp2; do
             deb=$(ls "$DEBS/${p}"_*_arm64.deb | sort -V | tail -n1)
             dpkg-deb -x "$deb" "$SYSROOT"
         done
@@ -138,6 +142,7 @@ if [ $NATIVE = 0 ]; then
         [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libz.a" ] || die "libz.a missing in sysroot"
         [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/liburing.a" ] || die "liburing.a missing in sysroot"
         [ -f "$SYSROOT/usr/include/liburing.h" ] || die "liburing.h missing in sysroot"
+        [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libseccomp.a" ] || die "libseccomp.a missing in sysroot"
     fi
 fi
 

@@ -19,6 +19,7 @@ void config_init(struct vm_config *cfg)
 	cfg->cpus = CONFIG_DEFAULT_CPUS;
 	cfg->gic = CONFIG_GIC_AUTO;
 	cfg->log_level = LOG_WARN;
+	cfg->rng = 1;
 }
 
 void config_free(struct vm_config *cfg)
@@ -136,6 +137,9 @@ enum {
 	OPT_STATS,
 	OPT_CMDLINE,
 	OPT_DISK,
+	OPT_RNG,
+	OPT_CONSOLE,
+	OPT_SECCOMP,
 };
 
 static const struct option long_options[] = {
@@ -148,6 +152,9 @@ static const struct option long_options[] = {
 	{ "dump-dtb", required_argument, NULL, OPT_DUMP_DTB },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "disk", required_argument, NULL, OPT_DISK },
+	{ "rng", required_argument, NULL, OPT_RNG },
+	{ "console", required_argument, NULL, OPT_CONSOLE },
+	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -225,6 +232,36 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 				      why_len))
 			return -EINVAL;
 		cfg->ndisks++;
+		return 0;
+	case OPT_RNG:
+		if (strcmp(arg, "on") && strcmp(arg, "off")) {
+			log_why(why, why_len, "--rng '%s': must be on or off",
+				arg);
+			return -EINVAL;
+		}
+		cfg->rng = strcmp(arg, "on") == 0;
+		return 0;
+	case OPT_CONSOLE:
+		if (strcmp(arg, "uart") && strcmp(arg, "virtio")) {
+			log_why(why, why_len,
+				"--console '%s': must be uart or virtio", arg);
+			return -EINVAL;
+		}
+		cfg->console_virtio = strcmp(arg, "virtio") == 0;
+		return 0;
+	case OPT_SECCOMP:
+		if (strcmp(arg, "kill") == 0) {
+			cfg->seccomp = CONFIG_SECCOMP_KILL;
+		} else if (strcmp(arg, "log") == 0) {
+			cfg->seccomp = CONFIG_SECCOMP_LOG;
+		} else if (strcmp(arg, "off") == 0) {
+			cfg->seccomp = CONFIG_SECCOMP_OFF;
+		} else {
+			log_why(why, why_len,
+				"--seccomp '%s': must be kill, log or off",
+				arg);
+			return -EINVAL;
+		}
 		return 0;
 	case OPT_STATS:
 		cfg->stats = 1;
@@ -306,9 +343,22 @@ char *config_kernel_cmdline(const struct vm_config *cfg, char *why,
 	char *s;
 	int n;
 
-	n = asprintf(&s, "%s%s%s",
-		     cmdline_has(user, "console=") ? "" : "console=ttyS0 ",
-		     cmdline_has(user, "earlycon") ? "" : "earlycon ", user);
+	/*
+	 * The UART console logs from the first instruction (earlycon). The
+	 * virtio console has no early form: its output is buffered until the
+	 * driver loads, and the UART's earlycon would print it twice, so it
+	 * is added only on request.
+	 */
+	if (cfg->console_virtio)
+		n = asprintf(&s, "%s%s",
+			     cmdline_has(user, "console=") ? ""
+							   : "console=hvc0 ",
+			     user);
+	else
+		n = asprintf(
+			&s, "%s%s%s",
+			cmdline_has(user, "console=") ? "" : "console=ttyS0 ",
+			cmdline_has(user, "earlycon") ? "" : "earlycon ", user);
 	if (n < 0) {
 		log_why(why, why_len, "out of memory");
 		return NULL;
@@ -327,51 +377,74 @@ char *config_kernel_cmdline(const struct vm_config *cfg, char *why,
 	return s;
 }
 
+/* clang-format off: the help text is laid out as it prints */
+static const char usage_text[] =
+	"Usage: vmm --kernel FILE [options]\n"
+	"Boot an arm64 Linux kernel in a KVM microVM. The guest's console is "
+	"this\n"
+	"terminal: raw mode when stdin is a terminal (Ctrl-A x quits, Ctrl-A\n"
+	"Ctrl-A sends Ctrl-A), plain bytes with pipes and files.\n"
+	"\n"
+	"Options:\n"
+	"  -k, --kernel FILE     arm64 Linux Image, or Image.gz (gzip); "
+	"required\n"
+	"  -i, --initrd FILE     initial ramdisk\n"
+	"      --cmdline STRING  kernel command line; the console's console= "
+	"(and\n"
+	"                        earlycon with the UART) are added unless it "
+	"sets\n"
+	"                        its own\n"
+	"  -m, --mem SIZE        guest RAM, a multiple of 2M (K/M/G "
+	"suffixes);\n"
+	"                        default 512M\n"
+	"  -c, --cpus N          vCPUs, 1 to 123 (8 with GICv2); default 1\n"
+	"      --gic auto|v3|v2  interrupt controller; auto = v3, else v2\n"
+	"      --disk PATH[,ro][,serial=ID]\n"
+	"                        a virtio-blk disk (raw image file or block "
+	"device,\n"
+	"                        size a multiple of 512); repeat for vda, vdb, "
+	"...;\n"
+	"                        ro: the guest cannot write it\n"
+	"      --console uart|virtio\n"
+	"                        the guest console: the 16550 UART (ttyS0, "
+	"with\n"
+	"                        earlycon; default) or virtio-console (hvc0: "
+	"whole\n"
+	"                        buffers per exit; add 'earlycon' to --cmdline "
+	"to\n"
+	"                        see the boot before its driver loads)\n"
+	"      --rng on|off      virtio-rng entropy device; default on\n"
+	"      --seccomp kill|log|off\n"
+	"                        per-thread system call filters: a refused "
+	"call\n"
+	"                        kills vmm (default), or is named before vmm\n"
+	"                        exits 12 (log), or no filter at all (off)\n"
+	"      --dump-dtb FILE   write the guest's device tree blob and exit\n"
+	"      --log-level LVL   error, warn (default), info or debug\n"
+	"      --stats           print exit and device counters at exit\n"
+	"  -h, --help            this text\n"
+	"  -V, --version         print the version\n"
+	"\n"
+	"Exit status:\n"
+	"    0  guest powered off\n"
+	"    1  vmm internal error (a KVM call or the host failed)\n"
+	"    2  usage error (bad option)\n"
+	"    3  bad boot input: kernel/initrd missing, unreadable, invalid or "
+	"too\n"
+	"       big for --mem; a disk missing, unreadable, not a multiple of "
+	"512\n"
+	"       bytes, or given twice read-write\n"
+	"    4  KVM unavailable (/dev/kvm missing, no access, or lacks a "
+	"feature)\n"
+	"   10  guest rebooted (also a guest panic with panic=-1)\n"
+	"   11  guest crashed (KVM reported a crash event)\n"
+	"   12  --seccomp=log: vmm made a system call its filter refuses (a "
+	"vmm\n"
+	"       bug: please report it); with the default filter, SIGSYS (159)\n"
+	"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";
+/* clang-format on */
+
 const char *config_usage(void)
 {
-	return "Usage: vmm --kernel FILE [options]\n"
-	       "Boot an arm64 Linux kernel in a KVM microVM. The guest's "
-	       "console (ttyS0)\n"
-	       "is this terminal: raw mode when stdin is a terminal (Ctrl-A x "
-	       "quits,\n"
-	       "Ctrl-A Ctrl-A sends Ctrl-A), plain bytes with pipes and "
-	       "files.\n"
-	       "\n"
-	       "Options:\n"
-	       "  -k, --kernel FILE     arm64 Linux Image, or Image.gz (gzip); "
-	       "required\n"
-	       "  -i, --initrd FILE     initial ramdisk (initramfs cpio, any "
-	       "format the\n"
-	       "                        kernel reads)\n"
-	       "      --cmdline STRING  kernel command line; \"console=ttyS0\" "
-	       "and\n"
-	       "                        \"earlycon\" are added unless it sets "
-	       "its own\n"
-	       "  -m, --mem SIZE        guest RAM, a multiple of 2M (K/M/G "
-	       "suffixes);\n"
-	       "                        default 512M\n"
-	       "  -c, --cpus N          vCPUs, 1 to 123 (8 with GICv2); "
-	       "default 1\n"
-	       "      --gic auto|v3|v2  interrupt controller; auto = v3, else "
-	       "v2\n"
-	       "      --dump-dtb FILE   write the guest's device tree blob and "
-	       "exit\n"
-	       "      --log-level LVL   error, warn (default), info or debug\n"
-	       "      --stats           print exit and device counters at "
-	       "exit\n"
-	       "  -h, --help            this text\n"
-	       "  -V, --version         print the version\n"
-	       "\n"
-	       "Exit status:\n"
-	       "    0  guest powered off\n"
-	       "    1  vmm internal error (a KVM call or the host failed)\n"
-	       "    2  usage error (bad option)\n"
-	       "    3  bad boot input (kernel/initrd missing, unreadable, "
-	       "invalid, or\n"
-	       "       too big for --mem)\n"
-	       "    4  KVM unavailable (/dev/kvm missing, no access, or lacks "
-	       "a feature)\n"
-	       "   10  guest rebooted (also a guest panic with panic=-1)\n"
-	       "   11  guest crashed (KVM reported a crash event)\n"
-	       "  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";
+	return usage_text;
 }

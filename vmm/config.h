@@ -35,6 +35,12 @@ struct disk_config {
 	char serial[CONFIG_SERIAL_MAX + 1];
 };
 
+enum config_seccomp {
+	CONFIG_SECCOMP_KILL = 0, /* the values of enum sandbox_mode */
+	CONFIG_SECCOMP_LOG,
+	CONFIG_SECCOMP_OFF,
+};
+
 struct vm_config {
 	const char *kernel;   /* required */
 	const char *initrd;   /* NULL: none */
@@ -46,7 +52,10 @@ struct vm_config {
 	enum log_level log_level;
 	struct disk_config disks[CONFIG_MAX_DISKS]; /* vda, vdb, ... */
 	unsigned int ndisks;
-	int stats; /* print counters at exit */
+	int rng;		     /* virtio-rng, on by default */
+	int console_virtio;	     /* --console virtio: hvc0 is the console */
+	enum config_seccomp seccomp; /* default: kill */
+	int stats;		     /* print counters at exit */
 	int help;
 	int version;
 };

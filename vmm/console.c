@@ -10,7 +10,6 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "devices/uart_8250.h"
 #include "log.h"
 
 #define ESCAPE_CHAR 0x01 /* Ctrl-A */
@@ -158,15 +157,16 @@ static void console_pump(struct console *con)
 		ssize_t n;
 
 		if (con->pending_off < con->pending_len) {
-			con->pending_off += uart_8250_push_rx(
-				con->uart, con->pending + con->pending_off,
+			con->pending_off += con->input.push(
+				con->input.opaque,
+				con->pending + con->pending_off,
 				con->pending_len - con->pending_off);
 			if (con->pending_off < con->pending_len)
 				break; /* guest full: wait for rx_ready */
 		}
 		if (con->in_eof)
 			break;
-		space = uart_8250_rx_space(con->uart);
+		space = con->input.space(con->input.opaque);
 		if (space == 0)
 			break;
 		if (con->in_pollable) {
@@ -193,7 +193,7 @@ static void console_pump(struct console *con)
 static void console_on_input(struct event_source *src, uint32_t events)
 {
 	struct console *con = src->opaque;
-	unsigned int space = uart_8250_rx_space(con->uart);
+	unsigned int space = con->input.space(con->input.opaque);
 	ssize_t n;
 
 	(void)events;
@@ -212,8 +212,8 @@ static void console_on_input(struct event_source *src, uint32_t events)
 	}
 	con->pending_len = console_filter(con, con->pending, n);
 	con->pending_off = 0;
-	con->pending_off +=
-		uart_8250_push_rx(con->uart, con->pending, con->pending_len);
+	con->pending_off += con->input.push(con->input.opaque, con->pending,
+					    con->pending_len);
 	if (con->pending_off < con->pending_len)
 		console_stop_input(con);
 }
@@ -229,14 +229,14 @@ static void console_on_ready(struct event_source *src, uint32_t events)
 	console_pump(con);
 }
 
-int console_attach(struct console *con, struct uart_8250 *uart,
+int console_attach(struct console *con, const struct console_input *input,
 		   struct event_loop *loop, void (*quit)(void *), void *opaque,
 		   const int *stopping)
 {
 	int ret;
 
 	con->stopping = stopping;
-	con->uart = uart;
+	con->input = *input;
 	con->loop = loop;
 	con->quit = quit;
 	con->quit_opaque = opaque;

@@ -17,7 +17,17 @@
 
 #include "event_loop.h"
 
-struct uart_8250;
+/*
+ * Where guest input goes: the UART's receive FIFO or the virtio console's
+ * receive queue. space() is how many bytes push() would take now (0 while
+ * the guest is not taking input); push() returns how many it took. When
+ * the guest makes room it calls console_rx_ready().
+ */
+struct console_input {
+	unsigned int (*space)(void *opaque);
+	size_t (*push)(void *opaque, const uint8_t *buf, size_t len);
+	void *opaque;
+};
 
 struct console {
 	int in_fd, out_fd;
@@ -28,7 +38,7 @@ struct console {
 	int out_broken; /* stdout gone (EPIPE): output is dropped */
 	int out_is_tty;
 	uint8_t last_out; /* last byte written, to end the line at exit */
-	struct uart_8250 *uart;
+	struct console_input input;
 	struct event_loop *loop;
 	struct event_source in_src;
 	struct event_source ready_src; /* eventfd: the UART wants input */
@@ -47,10 +57,10 @@ struct console {
 int console_init(struct console *con, int in_fd, int out_fd);
 
 /*
- * console_attach() - start feeding @uart from stdin on @loop. @quit is
+ * console_attach() - start feeding @input from stdin on @loop. @quit is
  * called on the main thread when the user types the quit escape.
  */
-int console_attach(struct console *con, struct uart_8250 *uart,
+int console_attach(struct console *con, const struct console_input *input,
 		   struct event_loop *loop, void (*quit)(void *), void *opaque,
 		   const int *stopping);
 
@@ -61,7 +71,10 @@ int console_attach(struct console *con, struct uart_8250 *uart,
  */
 void console_output(void *opaque, const uint8_t *buf, size_t len);
 
-/* console_rx_ready() - uart_rx_ready_fn: the guest can take input. */
+/*
+ * console_rx_ready() - the guest can take input (any thread; it only
+ * wakes the event loop).
+ */
 void console_rx_ready(void *opaque);
 
 /* Restore the terminal; idempotent and async-signal-safe. */

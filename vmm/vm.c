@@ -12,14 +12,19 @@
 #include <sys/eventfd.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/virtio_ids.h>
 
 #include "console.h"
 #include "devices/mmio_bus.h"
 #include "devices/pl031.h"
 #include "devices/uart_8250.h"
 #include "devices/vgic.h"
+#include "devices/virtio_console.h"
+#include "devices/virtio_rng.h"
 #include "event_loop.h"
 #include "exit_codes.h"
 #include "fdt/dt.h"
@@ -27,9 +32,11 @@
 #include "loader.h"
 #include "log.h"
 #include "memory/guest_mem.h"
+#include "sandbox.h"
 #include "vcpu/arm64_regs.h"
 #include "vcpu/vcpu.h"
 #include "vm_disk.h"
+#include "vm_virtio.h"
 
 struct vm {
 	const struct vm_config *cfg;
@@ -49,6 +56,11 @@ struct vm {
 	struct event_source stop_src; /* eventfd: a vCPU asked to stop */
 	struct event_source sig_src;  /* signalfd: INT, TERM, HUP */
 	struct vm_disk *disks;	      /* cfg->ndisks of them */
+	unsigned int next_slot;	      /* next free virtio-mmio slot */
+	struct vm_virtio rng_dev;
+	struct vm_virtio hvc_dev;
+	struct virtio_console hvc;
+	struct virtio_rng rng;
 	struct boot_files boot;
 	struct boot_layout layout;
 	char *cmdline;
@@ -72,6 +84,19 @@ static void vm_request_stop(void *opaque, int code, const char *why)
 	__atomic_store_n(&vm->host.stopping, 1, __ATOMIC_RELEASE);
 	if (write(vm->stop_src.fd, &one, sizeof(one)) < 0)
 		pr_err("cannot wake the event loop: %s", strerror(errno));
+}
+
+/*
+ * Test hook: VMM_TEST_SECCOMP_VIOLATION=main|vcpu makes that thread issue
+ * a system call its filter refuses, so the tests can see what a user would
+ * if vmm ever did. Read before any filter is in place.
+ */
+static int getenv_test_violation(const struct vm *vm, const char *who)
+{
+	const char *v = getenv("VMM_TEST_SECCOMP_VIOLATION");
+
+	(void)vm;
+	return v && strcmp(v, who) == 0;
 }
 
 static void vm_on_stop(struct event_source *src, uint32_t events)
@@ -236,6 +261,10 @@ static int vm_create_cpus(struct vm *vm)
 /* The device table: every emulated device, in one place. */
 static int vm_create_devices(struct vm *vm)
 {
+	const struct vm_virtio_env env = { .kvm = &vm->kvm,
+					   .bus = &vm->bus,
+					   .mem = &vm->mem,
+					   .loop = &vm->loop };
 	struct mmio_region uart = {
 		.name = "uart",
 		.dt_name = "uart",
@@ -268,11 +297,24 @@ static int vm_create_devices(struct vm *vm)
 		return VMM_EXIT_INTERNAL;
 	}
 	for (unsigned int i = 0; i < vm->cfg->ndisks; i++) {
-		if (vm_disk_attach(&vm->disks[i], i, &vm->kvm, &vm->bus,
-				   &vm->mem, &vm->loop)) {
-			pr_err("%s: cannot attach the disk", vm->disks[i].name);
+		if (vm_disk_attach(&vm->disks[i], vm->next_slot++, &env))
 			return VMM_EXIT_INTERNAL;
-		}
+	}
+	if (vm->cfg->console_virtio) {
+		virtio_console_init(&vm->hvc, console_output, console_rx_ready,
+				    &vm->con);
+		if (vm_virtio_attach(&vm->hvc_dev, vm->next_slot++,
+				     VIRTIO_ID_CONSOLE, &virtio_console_ops,
+				     &vm->hvc, VIRTIO_CONSOLE_QUEUES, 0, &env))
+			return VMM_EXIT_INTERNAL;
+		virtio_console_bind(&vm->hvc, &vm->hvc_dev.t);
+	}
+	if (vm->cfg->rng) {
+		virtio_rng_init(&vm->rng, NULL);
+		if (vm_virtio_attach(&vm->rng_dev, vm->next_slot++,
+				     VIRTIO_ID_RNG, &virtio_rng_ops, &vm->rng,
+				     1, 0, &env))
+			return VMM_EXIT_INTERNAL;
 	}
 	return 0;
 }
@@ -381,18 +423,44 @@ static int vm_setup_loop(struct vm *vm)
 	return 0;
 }
 
+static unsigned int uart_input_space(void *uart)
+{
+	return uart_8250_rx_space(uart);
+}
+
+static size_t uart_input_push(void *uart, const uint8_t *buf, size_t len)
+{
+	return uart_8250_push_rx(uart, buf, len);
+}
+
 static int vm_run_vcpus(struct vm *vm)
 {
+	struct console_input input = { uart_input_space, uart_input_push,
+				       &vm->uart };
 	int ret = 0;
 
+	/* Guest input goes to whichever device is the guest's console. */
+	if (vm->cfg->console_virtio)
+		input = (struct console_input){ virtio_console_rx_space,
+						virtio_console_push_rx,
+						&vm->hvc };
 	if (console_init(&vm->con, STDIN_FILENO, STDOUT_FILENO) ||
-	    console_attach(&vm->con, &vm->uart, &vm->loop, vm_quit_key, vm,
+	    console_attach(&vm->con, &input, &vm->loop, vm_quit_key, vm,
 			   &vm->host.stopping)) {
 		pr_err("console setup: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}
 	for (unsigned int i = 0; i < vm->nvcpus && !ret; i++)
 		ret = vcpu_start(&vm->vcpus[i]);
+	/*
+	 * Every thread exists now; from here the main thread only serves the
+	 * event loop and tears down, so it confines itself to that.
+	 */
+	if (!ret &&
+	    sandbox_enter(SANDBOX_MAIN, (enum sandbox_mode)vm->cfg->seccomp))
+		ret = -EPERM;
+	if (!ret && getenv_test_violation(vm, "main"))
+		syscall(SYS_getppid); /* refused: must end the process */
 	if (ret)
 		vm_request_stop(vm, VMM_EXIT_INTERNAL, "a vCPU thread failed");
 	else if (event_loop_run(&vm->loop))
@@ -471,6 +539,13 @@ static void vm_print_stats(struct vm *vm)
 		vm_region_accesses(vm, LAYOUT_UART_BASE),
 		vm_region_accesses(vm, LAYOUT_RTC_BASE), vm->uart.tx_bytes,
 		vm->uart.rx_bytes, rss, outside);
+	if (vm->cfg->console_virtio)
+		fprintf(stderr,
+			"vmm: stats: console=hvc0 tx_requests=%" PRIu64
+			" tx_bytes=%" PRIu64 " rx_bytes=%" PRIu64
+			" notifies=%" PRIu64 " interrupts=%" PRIu64 "\n",
+			vm->hvc.tx_requests, vm->hvc.tx_bytes, vm->hvc.rx_bytes,
+			vm->hvc_dev.t.notifies, vm->hvc_dev.t.interrupts);
 	for (unsigned int i = 0; vm->disks && i < vm->cfg->ndisks; i++) {
 		const struct vm_disk *d = &vm->disks[i];
 
@@ -479,9 +554,10 @@ static void vm_print_stats(struct vm *vm)
 			" read_bytes=%" PRIu64 " written_bytes=%" PRIu64
 			" errors=%" PRIu64 " bad_chains=%" PRIu64
 			" notifies=%" PRIu64 " interrupts=%" PRIu64 "\n",
-			d->name, d->blk.requests, d->blk.read_bytes,
+			d->v.name, d->blk.requests, d->blk.read_bytes,
 			d->blk.written_bytes, d->blk.errors,
-			d->t.vqs[0].bad_chains, d->t.notifies, d->t.interrupts);
+			d->v.t.vqs[0].bad_chains, d->v.t.notifies,
+			d->v.t.interrupts);
 	}
 }
 
@@ -493,6 +569,8 @@ static void vm_teardown(struct vm *vm)
 		vm_print_stats(vm);
 	vm_disks_close(vm->disks, vm->cfg->ndisks);
 	vm->disks = NULL;
+	vm_virtio_destroy(&vm->rng_dev);
+	vm_virtio_destroy(&vm->hvc_dev);
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
@@ -523,6 +601,14 @@ int vm_run(const struct vm_config *cfg)
 	}
 	vm->cfg = cfg;
 	vm->host.request_stop = vm_request_stop;
+	vm->host.sandbox_mode = (int)cfg->seccomp;
+	vm->host.test_violation = getenv_test_violation(vm, "vcpu");
+	if (cfg->seccomp == CONFIG_SECCOMP_OFF)
+		pr_warn("--seccomp=off: vmm runs WITHOUT system call filters; "
+			"a guest that breaks out of a device has the whole "
+			"process. Debugging only.");
+	vm_virtio_init(&vm->rng_dev, "rng");
+	vm_virtio_init(&vm->hvc_dev, "hvc");
 	vm->host.opaque = vm;
 	vm->kvm.fd = vm->kvm.vm_fd = -1;
 	vm->gic.dev_fd = -1;

@@ -1,31 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The VM's disks: for each --disk, a blk_backend, a virtio-blk device, its
- * virtio-mmio transport on the bus, and the KVM wiring that keeps queue
- * work off the vCPUs -- an ioeventfd on QueueNotify and an irqfd for the
- * interrupt -- with both ends on the event loop.
+ * The VM's disks: for each --disk, a blk_backend and a virtio-blk device,
+ * attached as a virtio device (vm_virtio), with the backend's completion
+ * eventfd on the event loop too.
  */
 #ifndef VMM_VM_DISK_H
 #define VMM_VM_DISK_H
 
 #include "config.h"
-#include "devices/irq_line.h"
 #include "devices/virtio_blk.h"
-#include "devices/virtio_mmio.h"
 #include "event_loop.h"
-
-struct kvm;
-struct mmio_bus;
-struct guest_mem;
+#include "vm_virtio.h"
 
 struct vm_disk {
-	char name[8]; /* vda, vdb, ... */
+	struct vm_virtio v; /* v.name: vda, vdb, ... */
 	struct virtio_blk blk;
-	struct virtio_mmio t;
-	struct irq_line irq;
-	int irqfd;
-	int attached;
-	struct event_source kick_src; /* ioeventfd: the driver kicked queue 0 */
 	struct event_source done_src; /* the backend finished requests */
 };
 
@@ -38,13 +27,11 @@ int vm_disks_open(const struct vm_config *cfg, struct vm_disk **out, char *why,
 		  size_t why_len);
 
 /*
- * vm_disk_attach() - put disk @i on the bus at its virtio-mmio slot and
- * wire its ioeventfd, irqfd and event sources. The vGIC must be
- * initialised. Returns 0 or -errno (logged).
+ * vm_disk_attach() - put disk @d at virtio-mmio slot @slot. The vGIC must
+ * be initialised. Returns 0 or -errno (logged).
  */
-int vm_disk_attach(struct vm_disk *d, unsigned int i, struct kvm *kvm,
-		   struct mmio_bus *bus, const struct guest_mem *mem,
-		   struct event_loop *loop);
+int vm_disk_attach(struct vm_disk *d, unsigned int slot,
+		   const struct vm_virtio_env *env);
 
 /* vm_disks_close() - after the vCPUs stopped: drain, close, free @n disks. */
 void vm_disks_close(struct vm_disk *disks, unsigned int n);

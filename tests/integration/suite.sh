@@ -127,6 +127,21 @@ if expect_rc "commands from a pipe run in the guest shell" 0; then
 	fi
 fi
 
+# The virtio console (hvc0): reaches init, runs commands from stdin, and
+# moves output in whole buffers (a handful of exits, not two per byte).
+printf 'echo via-hvc-$((3*3))\npoweroff -f\n' >"$D/hvc-stdin.txt"
+STDIN=$D/hvc-stdin.txt vmm_run console_virtio --kernel "$KERNEL" \
+	--initrd "$INITRD" --mem 256M --console virtio --stats
+if expect_rc "--console virtio: init and stdin commands through hvc0" 0; then
+	if out_has VMM_GUEST_INIT_READY && out_has 'via-hvc-9' &&
+		err_has 'console=hvc0 tx_requests=[1-9]'; then
+		pass "--console virtio: init and stdin commands through hvc0"
+	else
+		fail "--console virtio: init and stdin commands through hvc0" \
+			"no marker, no command output or no hvc0 traffic"
+	fi
+fi
+
 # --- lifecycle and exit codes -----------------------------------------------
 boot reboot 'reboot -f'
 expect_rc "guest reboot exits 10" 10 && pass "guest reboot exits 10"
@@ -164,6 +179,41 @@ for sig in TERM:143 INT:130; do
 	expect_rc "SIG$name stops the VM with exit $want" "$want" &&
 		pass "SIG$name stops the VM with exit $want"
 done
+
+# --- confinement: every test here runs under the default seccomp filters ----
+# A thread that makes a call outside its filter ends vmm: named with --seccomp
+# log (exit 12), killed by SIGSYS by default. A test hook makes the call.
+for who in main vcpu; do
+	T=seccomp_log_$who
+	VMM_TEST_SECCOMP_VIOLATION=$who timeout -s KILL "$LIMIT" "$VMM" \
+		--kernel "$KERNEL" --initrd "$INITRD" --mem 256M --seccomp log \
+		--cmdline 'quiet run="sleep 600"' </dev/null >"$D/$T.out" 2>"$D/$T.err"
+	RC=$?
+	case $who in main) thread="the main thread" ;; *) thread="a vCPU thread" ;; esac
+	if expect_rc "--seccomp log: a refused call in $who is named, exit 12" 12; then
+		if err_has "seccomp: $thread made system call [0-9]* (getppid)"; then
+			pass "--seccomp log: a refused call in $who is named, exit 12"
+		else
+			fail "--seccomp log: a refused call in $who is named, exit 12" \
+				"no message naming the thread and getppid"
+		fi
+	fi
+done
+T=seccomp_kill
+VMM_TEST_SECCOMP_VIOLATION=main timeout -s KILL "$LIMIT" "$VMM" \
+	--kernel "$KERNEL" --initrd "$INITRD" --mem 256M \
+	--cmdline 'quiet run="sleep 600"' </dev/null >"$D/$T.out" 2>"$D/$T.err"
+RC=$?
+expect_rc "default seccomp: a refused call kills vmm (SIGSYS)" 159 &&
+	pass "default seccomp: a refused call kills vmm (SIGSYS)"
+boot seccomp_off 'echo unconfined' --seccomp off
+if expect_rc "--seccomp off: boots, with a loud warning" 0; then
+	if out_has unconfined && err_has 'WITHOUT system call filters'; then
+		pass "--seccomp off: boots, with a loud warning"
+	else
+		fail "--seccomp off: boots, with a loud warning" "output or warning"
+	fi
+fi
 
 # --- devices -------------------------------------------------------------------
 T=date
@@ -221,6 +271,25 @@ if expect_rc "Image.gz boots" 0 && out_has gz-ok; then
 	pass "Image.gz boots"
 elif [ "$RC" = 0 ]; then
 	fail "Image.gz boots" "no output"
+fi
+
+# virtio-rng, on by default: the guest's hwrng is virtio and reads work.
+boot rng 'cat /sys/class/misc/hw_random/rng_current; head -c 4096 /dev/hwrng | wc -c'
+if expect_rc "virtio-rng: guest hwrng is virtio, reads succeed" 0; then
+	if out_lines | grep -q '^virtio_rng' && out_lines | grep -qx 4096; then
+		pass "virtio-rng: guest hwrng is virtio, reads succeed"
+	else
+		fail "virtio-rng: guest hwrng is virtio, reads succeed" \
+			"rng_current or the read"
+	fi
+fi
+boot rng_off 'cat /sys/class/misc/hw_random/rng_current 2>&1; true' --rng off
+if expect_rc "--rng off: no virtio hwrng" 0; then
+	if ! out_lines | grep -q '^virtio_rng'; then
+		pass "--rng off: no virtio hwrng"
+	else
+		fail "--rng off: no virtio hwrng" "virtio_rng still there"
+	fi
 fi
 
 # --- virtio-blk ------------------------------------------------------------------

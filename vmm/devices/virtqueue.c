@@ -262,15 +262,18 @@ int vq_should_notify(struct virtqueue *vq)
 
 	if (!vq->ready)
 		return 0;
+	old = vq->signalled_used;
+	valid = vq->signalled_valid;
+	new = vq->signalled_used = vq->used_idx;
+	vq->signalled_valid = 1;
+	/* Nothing returned since the last decision: nothing to tell. */
+	if (valid && new == old)
+		return 0;
 	/* Our used->idx store must be seen before we read the driver's wish. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!vq->event_idx)
 		return !(load16(avail_field(vq, 0)) &
 			 VRING_AVAIL_F_NO_INTERRUPT);
-	old = vq->signalled_used;
-	valid = vq->signalled_valid;
-	new = vq->signalled_used = vq->used_idx;
-	vq->signalled_valid = 1;
 	if (!valid)
 		return 1;
 	event = load16(avail_field(vq, 4 + 2ULL * vq->num));

@@ -69,7 +69,8 @@ int vq_pop(struct virtqueue *vq, struct vq_req *req);
 void vq_push(struct virtqueue *vq, uint16_t head, uint32_t len);
 
 /*
- * vq_should_notify() - after a batch of vq_push(): whether the driver asked
+ * vq_should_notify() - after a batch of vq_push(): whether anything was
+ * returned since the last call and the driver asked
  * to be interrupted (used_event with EVENT_IDX, else the NO_INTERRUPT flag).
  */
 int vq_should_notify(struct virtqueue *vq);

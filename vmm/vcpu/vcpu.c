@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "devices/mmio_bus.h"
 #include "exit_codes.h"
 #include "kvm.h"
 #include "log.h"
+#include "sandbox.h"
 #include "vcpu/arm64_regs.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
@@ -200,6 +202,13 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+	if (sandbox_enter(SANDBOX_VCPU, vcpu->host->sandbox_mode)) {
+		vcpu->host->request_stop(vcpu->host->opaque, VMM_EXIT_INTERNAL,
+					 "cannot confine a vCPU thread");
+		return NULL;
+	}
+	if (vcpu->host->test_violation && vcpu->id == 0)
+		syscall(SYS_getppid); /* refused: must end the process */
 
 	while (!vcpu_stopping(vcpu)) {
 		int ret = ioctl(vcpu->fd, KVM_RUN, 0);

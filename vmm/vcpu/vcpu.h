@@ -23,6 +23,8 @@ struct vcpu_host {
 	void *opaque;
 	int stopping; /* read atomically: set once the VM is ending */
 	int can_inject_dabt;
+	int sandbox_mode;   /* enum sandbox_mode, for each vCPU thread */
+	int test_violation; /* test hook: a vCPU makes a refused call */
 };
 
 struct vcpu {

@@ -33,6 +33,8 @@
 #define UNSUPP	  VIRTIO_BLK_S_UNSUPP
 #define IN	  VIRTIO_BLK_T_IN
 #define OUT	  VIRTIO_BLK_T_OUT
+#define DISCARD	  VIRTIO_BLK_T_DISCARD
+#define ZEROES	  VIRTIO_BLK_T_WRITE_ZEROES
 
 static struct fake_vring f;
 static struct virtio_mmio t;
@@ -161,16 +163,35 @@ static void stop(void)
 	virtio_mmio_destroy(&t);
 }
 
-static void setup(void)
+/*
+ * The directory lives in Check's parent process (an unchecked fixture), so
+ * it is removed even when a forked test fails before its own teardown.
+ */
+static void make_dir(void)
 {
 	const char *tmp = getenv("TMPDIR");
+
+	snprintf(dir, sizeof(dir), "%s/vmm-vblk.XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("test_virtio_blk: mkdtemp");
+		exit(EXIT_FAILURE);
+	}
+	snprintf(disk, sizeof(disk), "%s/disk.img", dir);
+}
+
+static void remove_dir(void)
+{
+	unlink(disk);
+	rmdir(dir);
+}
+
+/* A fresh disk holding pat(), a fresh guest, the device live on both. */
+static void setup(void)
+{
 	uint8_t *b = malloc(DISK_SIZE);
 	int fd;
 
 	log_set_level(LOG_ERROR); /* guest mistakes are warned about */
-	snprintf(dir, sizeof(dir), "%s/vmm-vblk.XXXXXX", tmp ? tmp : "/tmp");
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(disk, sizeof(disk), "%s/disk.img", dir);
 	for (uint32_t i = 0; i < DISK_SIZE; i++)
 		b[i] = pat(i);
 	fd = open(disk, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -200,8 +221,6 @@ static void teardown(void)
 {
 	stop();
 	fake_vring_free(&f);
-	unlink(disk);
-	rmdir(dir);
 }
 
 /* Requests: chains of segments in guest RAM. */
@@ -519,16 +538,15 @@ START_TEST(discard_and_write_zeroes_read_back_zeros)
 {
 	struct req r;
 
-	dwz(&r, VIRTIO_BLK_T_DISCARD, 16, 16, 0);
+	dwz(&r, DISCARD, 16, 16, 0);
 	expect(&r, OK, 1);
 	ck_assert(disk_is(16 * 512, 16 * 512, ZEROS));
-	dwz(&r, VIRTIO_BLK_T_WRITE_ZEROES, 100, 3, 0);
+	dwz(&r, ZEROES, 100, 3, 0);
 	expect(&r, OK, 1);
 	ck_assert(disk_is(100 * 512, 3 * 512, ZEROS));
 	ck_assert(disk_is(99 * 512, 512, ORIG));
 	ck_assert(disk_is(103 * 512, 512, ORIG));
-	dwz(&r, VIRTIO_BLK_T_WRITE_ZEROES, 200, 8,
-	    VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
+	dwz(&r, ZEROES, 200, 8, VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
 	expect(&r, OK, 1);
 	ck_assert(disk_is(200 * 512, 8 * 512, ZEROS));
 }
@@ -536,26 +554,20 @@ END_TEST
 
 START_TEST(seg_max_data_segments_fit_in_one_request)
 {
-	uint32_t segmax = (uint32_t)CFG(seg_max), n = segmax + 2;
-	uint64_t data = buf(segmax * 512), st = buf(1);
+	const uint16_t wnext = VRING_DESC_F_WRITE | VRING_DESC_F_NEXT;
+	struct virtio_blk_outhdr h = { .type = htole32(IN),
+				       .sector = htole64(100) };
+	uint16_t segmax = (uint16_t)CFG(seg_max), n = segmax + 2;
+	uint64_t hdr = buf(16), data = buf(segmax * 512U), st = buf(1);
 	struct req r = { .head = 0, .status = st };
 
-	for (uint32_t i = 0; i < n; i++) {
-		struct virtio_blk_outhdr h = { .type = htole32(IN),
-					       .sector = htole64(100) };
-		uint64_t g = i == 0 ? buf(16) : data + 512ULL * (i - 1);
-
-		if (i == 0)
-			memcpy(ptr(g), &h, sizeof(h));
-		fake_desc_at(&f, FAKE_INDIRECT, (uint16_t)i,
-			     i == n - 1 ? st : g,
-			     i == n - 1 ? 1
-			     : i	? 512
-					: 16,
-			     (i ? VRING_DESC_F_WRITE : 0) |
-				     (i < n - 1 ? VRING_DESC_F_NEXT : 0),
-			     (uint16_t)(i + 1));
-	}
+	/* One indirect table: the header, seg_max sectors, the status. */
+	memcpy(ptr(hdr), &h, sizeof(h));
+	fake_desc_at(&f, FAKE_INDIRECT, 0, hdr, 16, VRING_DESC_F_NEXT, 1);
+	for (uint16_t i = 1; i <= segmax; i++)
+		fake_desc_at(&f, FAKE_INDIRECT, i, data + 512ULL * (i - 1), 512,
+			     wnext, i + 1);
+	fake_desc_at(&f, FAKE_INDIRECT, n - 1, st, 1, VRING_DESC_F_WRITE, 0);
 	fake_desc(&f, 0, FAKE_INDIRECT, 16 * n, VRING_DESC_F_INDIRECT, 0);
 	fake_avail_add(&f, 0);
 	expect(&r, OK, segmax * 512 + 1);
@@ -714,88 +726,74 @@ END_TEST
 
 /* ---- what a guest can get wrong (synchronous backend only) ---- */
 
-START_TEST(discard_with_flags_is_unsupported)
+/* Reads and writes a guest can get wrong: each fails, the disk unchanged. */
+static const struct bad_rw {
+	const char *what;
+	uint32_t type;
+	uint64_t sector;
+	uint32_t len;
+	unsigned int nseg;
+} bad_rw[] = {
+	{ "read past the end", IN, CAPACITY, 512, 1 },
+	{ "write past the end", OUT, CAPACITY, 512, 1 },
+	{ "read across the end", IN, CAPACITY - 1, 1024, 1 },
+	{ "write across the end", OUT, CAPACITY - 1, 1024, 2 },
+	{ "read at sector UINT64_MAX", IN, UINT64_MAX, 512, 1 },
+	{ "read where sector * 512 wraps to 0", IN, 1ULL << 55, 512, 1 },
+	{ "write where sector * 512 wraps to 0", OUT, 1ULL << 55, 512, 1 },
+	{ "read of 511 bytes", IN, 0, 511, 1 },
+	{ "read of 1000 bytes in 2 segments", IN, 0, 1000, 2 },
+	{ "write of 513 bytes", OUT, 0, 513, 1 },
+	{ "read of no data", IN, 0, 0, 0 },
+	{ "write of no data", OUT, 0, 0, 0 },
+};
+
+START_TEST(bad_read_or_write_fails)
 {
+	const struct bad_rw *b = &bad_rw[_i];
 	struct req r;
 
-	dwz(&r, VIRTIO_BLK_T_DISCARD, 16, 8,
-	    VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP);
-	expect(&r, UNSUPP, 1);
-	dwz(&r, VIRTIO_BLK_T_WRITE_ZEROES, 16, 8, 2); /* an unknown flag */
-	expect(&r, UNSUPP, 1);
-	ck_assert(disk_is(16 * 512, 8 * 512, ORIG));
+	rw(&r, b->type, b->sector, b->len, b->nseg);
+	run_until(1);
+	ck_assert_msg(*ptr(r.status) == IOERR && used_len(r.head) == 1,
+		      "%s: status %u, used length %u", b->what, *ptr(r.status),
+		      used_len(r.head));
+	ck_assert_msg(disk_is(0, DISK_SIZE, ORIG), "%s: disk changed", b->what);
+	ck_assert_uint_eq(blk.errors, 1);
 }
 END_TEST
 
-START_TEST(sector_past_the_end_fails)
+/* The same for DISCARD and WRITE_ZEROES ranges, and their flags. */
+static const struct bad_range {
+	const char *what;
+	uint32_t type;
+	uint64_t sector;
+	uint32_t nsec, flags;
+	uint8_t status;
+} bad_range[] = {
+	{ "discard past the end", DISCARD, CAPACITY, 1, 0, IOERR },
+	{ "zeroes across the end", ZEROES, CAPACITY - 4, 8, 0, IOERR },
+	{ "zeroes where sector * 512 wraps", ZEROES, 1ULL << 55, 1, 0, IOERR },
+	{ "discard at sector UINT64_MAX - 1", DISCARD, UINT64_MAX - 1, 8, 0,
+	  IOERR },
+	{ "discard of 0 sectors", DISCARD, 4, 0, 0, IOERR },
+	{ "zeroes of 0 sectors", ZEROES, 4, 0, 0, IOERR },
+	{ "discard with UNMAP", DISCARD, 4, 8,
+	  VIRTIO_BLK_WRITE_ZEROES_FLAG_UNMAP, UNSUPP },
+	{ "zeroes with an unknown flag", ZEROES, 4, 8, 2, UNSUPP },
+};
+
+START_TEST(bad_discard_or_write_zeroes_fails)
 {
+	const struct bad_range *b = &bad_range[_i];
 	struct req r;
 
-	rw(&r, IN, CAPACITY, 512, 1);
-	expect(&r, IOERR, 1);
-	rw(&r, OUT, CAPACITY, 512, 1);
-	expect(&r, IOERR, 1);
-	dwz(&r, VIRTIO_BLK_T_WRITE_ZEROES, CAPACITY, 1, 0);
-	expect(&r, IOERR, 1);
-	ck_assert_uint_eq(blk.errors, 3);
-}
-END_TEST
-
-START_TEST(range_crossing_the_end_fails)
-{
-	struct req r;
-
-	rw(&r, IN, CAPACITY - 1, 1024, 1);
-	expect(&r, IOERR, 1);
-	rw(&r, OUT, CAPACITY - 1, 1024, 2);
-	expect(&r, IOERR, 1);
-	dwz(&r, VIRTIO_BLK_T_DISCARD, CAPACITY - 4, 8, 0);
-	expect(&r, IOERR, 1);
-	ck_assert(disk_is(DISK_SIZE - 4096, 4096, ORIG));
-}
-END_TEST
-
-START_TEST(sector_overflowing_a_byte_offset_fails)
-{
-	const uint64_t wraps = 1ULL << 55; /* * 512 == 2^64 == 0 */
-	struct req r;
-
-	rw(&r, IN, UINT64_MAX, 512, 1);
-	expect(&r, IOERR, 1);
-	rw(&r, IN, wraps, 512, 1);
-	expect(&r, IOERR, 1);
-	rw(&r, OUT, wraps, 512, 1);
-	expect(&r, IOERR, 1);
-	dwz(&r, VIRTIO_BLK_T_WRITE_ZEROES, wraps, 1, 0);
-	expect(&r, IOERR, 1);
-	dwz(&r, VIRTIO_BLK_T_DISCARD, UINT64_MAX - 1, 8, 0);
-	expect(&r, IOERR, 1);
-	ck_assert(disk_is(0, 4096, ORIG));
-}
-END_TEST
-
-START_TEST(length_not_whole_sectors_fails)
-{
-	struct req r;
-
-	rw(&r, IN, 0, 511, 1);
-	expect(&r, IOERR, 1);
-	rw(&r, IN, 0, 1000, 2);
-	expect(&r, IOERR, 1);
-	rw(&r, OUT, 0, 513, 1);
-	expect(&r, IOERR, 1);
-	ck_assert(disk_is(0, 1024, ORIG));
-}
-END_TEST
-
-START_TEST(zero_length_data_fails)
-{
-	struct req r;
-
-	rw(&r, IN, 0, 0, 0);
-	expect(&r, IOERR, 1);
-	rw(&r, OUT, 0, 0, 0);
-	expect(&r, IOERR, 1);
+	dwz(&r, b->type, b->sector, b->nsec, b->flags);
+	run_until(1);
+	ck_assert_msg(*ptr(r.status) == b->status && used_len(r.head) == 1,
+		      "%s: status %u, used length %u", b->what, *ptr(r.status),
+		      used_len(r.head));
+	ck_assert_msg(disk_is(0, DISK_SIZE, ORIG), "%s: disk changed", b->what);
 }
 END_TEST
 
@@ -807,7 +805,7 @@ START_TEST(readonly_disk_refuses_writes)
 	start(1, NULL);
 	rw(&r, OUT, 4, 1024, 1);
 	expect(&r, IOERR, 1);
-	dwz(&r, VIRTIO_BLK_T_WRITE_ZEROES, 4, 2, 0);
+	dwz(&r, ZEROES, 4, 2, 0);
 	expect(&r, IOERR, 1);
 	ck_assert(disk_is(4 * 512, 1024, ORIG));
 	rw(&r, IN, 4, 1024, 1); /* reads still work */
@@ -822,20 +820,9 @@ START_TEST(readonly_disk_refuses_discard)
 
 	stop();
 	start(1, NULL);
-	dwz(&r, VIRTIO_BLK_T_DISCARD, 4, 8, 0);
+	dwz(&r, DISCARD, 4, 8, 0);
 	expect(&r, IOERR, 1);
 	ck_assert(disk_is(4 * 512, 4096, ORIG));
-}
-END_TEST
-
-START_TEST(discard_of_zero_sectors_fails)
-{
-	struct req r;
-
-	dwz(&r, VIRTIO_BLK_T_DISCARD, 4, 0, 0);
-	expect(&r, IOERR, 1);
-	dwz(&r, VIRTIO_BLK_T_WRITE_ZEROES, 4, 0, 0);
-	expect(&r, IOERR, 1);
 }
 END_TEST
 
@@ -846,16 +833,16 @@ START_TEST(discard_payload_of_wrong_size_fails)
 							     htole32(8) };
 	struct req r;
 
-	req_hdr(&r, VIRTIO_BLK_T_DISCARD, 0, 0); /* half a segment */
+	req_hdr(&r, DISCARD, 0, 0); /* half a segment */
 	memcpy(ptr(req_add(&r, 8, 0)), &s, 8);
 	req_publish(&r);
 	expect(&r, IOERR, 1);
-	req_hdr(&r, VIRTIO_BLK_T_DISCARD, 0, 0); /* two segments */
+	req_hdr(&r, DISCARD, 0, 0); /* two segments */
 	memcpy(ptr(req_add(&r, 16, 0)), &s, 16);
 	memcpy(ptr(req_add(&r, 16, 0)), &s, 16);
 	req_publish(&r);
 	expect(&r, IOERR, 1);
-	req_hdr(&r, VIRTIO_BLK_T_WRITE_ZEROES, 0, 0); /* none */
+	req_hdr(&r, ZEROES, 0, 0); /* none */
 	req_publish(&r);
 	expect(&r, IOERR, 1);
 	ck_assert(disk_is(4 * 512, 4096, ORIG));
@@ -924,24 +911,25 @@ static Suite *virtio_blk_suite(void)
 	TCase *sync = tcase_create("sync");
 	TCase *uring = tcase_create("io_uring");
 
+	tcase_add_unchecked_fixture(sync, make_dir, remove_dir);
 	tcase_add_checked_fixture(sync, setup_sync, teardown);
 	add_io_tests(sync);
 	unit_add_tests(
 		sync, get_id_returns_the_serial, get_id_without_serial_is_zeros,
 		get_id_into_a_short_buffer_gets_a_prefix,
 		config_space_describes_the_disk,
-		features_offered_match_the_disk,
-		discard_with_flags_is_unsupported, sector_past_the_end_fails,
-		range_crossing_the_end_fails,
-		sector_overflowing_a_byte_offset_fails,
-		length_not_whole_sectors_fails, zero_length_data_fails,
-		readonly_disk_refuses_writes, readonly_disk_refuses_discard,
-		discard_of_zero_sectors_fails,
+		features_offered_match_the_disk, readonly_disk_refuses_writes,
+		readonly_disk_refuses_discard,
 		discard_payload_of_wrong_size_fails,
 		unknown_type_is_unsupported,
 		chain_without_status_byte_is_returned_empty,
 		short_header_is_returned_empty);
+	tcase_add_loop_test(sync, bad_read_or_write_fails, 0,
+			    sizeof(bad_rw) / sizeof(bad_rw[0]));
+	tcase_add_loop_test(sync, bad_discard_or_write_zeroes_fails, 0,
+			    sizeof(bad_range) / sizeof(bad_range[0]));
 	suite_add_tcase(s, sync);
+	tcase_add_unchecked_fixture(uring, make_dir, remove_dir);
 	tcase_add_checked_fixture(uring, setup_uring, teardown);
 	add_io_tests(uring);
 	suite_add_tcase(s, uring);

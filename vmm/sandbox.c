@@ -1,0 +1,201 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "sandbox.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <linux/fs.h>
+#include <linux/kvm.h>
+#include <seccomp.h>
+
+#include "exit_codes.h"
+#include "log.h"
+
+int sandbox_parse_mode(const char *s, enum sandbox_mode *out)
+{
+	if (strcmp(s, "kill") == 0)
+		*out = SANDBOX_KILL;
+	else if (strcmp(s, "log") == 0)
+		*out = SANDBOX_LOG;
+	else if (strcmp(s, "off") == 0)
+		*out = SANDBOX_OFF;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* What every thread does: memory, locks, signals, logs, leaving. */
+static const char *const common_syscalls[] = {
+	"read",
+	"write",
+	"readv",
+	"writev",
+	"futex",
+	"rt_sigreturn",
+	"rt_sigprocmask",
+	"exit",
+	"exit_group",
+	"mmap",
+	"munmap",
+	"mremap",
+	"mprotect",
+	"brk",
+	"madvise",
+	"clock_gettime",
+	"clock_nanosleep",
+	"nanosleep",
+	"getrandom",
+	"restart_syscall",
+	"sched_yield",
+	"gettid",
+	"getpid",
+	"tgkill",
+	"ppoll",
+	/* The disk backends: io_uring, and the synchronous fallback, which a
+	 * device reset on a vCPU thread can drive too. */
+	"io_uring_enter",
+	"pread64",
+	"pwrite64",
+	"preadv",
+	"pwritev",
+	"fdatasync",
+	"fallocate",
+};
+
+/* Only the main thread: the event loop, tearing down, the exit report. */
+static const char *const main_syscalls[] = {
+	"epoll_pwait", "epoll_ctl", "close", "openat", "fstat",
+	"newfstatat",  "statx",	    "lseek", "fcntl",
+};
+
+static const unsigned long vcpu_ioctls[] = {
+	KVM_RUN,    KVM_SET_VCPU_EVENTS, KVM_IRQ_LINE,
+	BLKDISCARD, BLKZEROOUT,		 TCGETS,
+};
+
+static const unsigned long main_ioctls[] = {
+	KVM_IRQ_LINE, BLKDISCARD, BLKZEROOUT, TCGETS, TCSETS, TCSETSW, TCSETSF,
+};
+
+static const char *thread_names[] = {
+	[SANDBOX_VCPU] = "a vCPU thread",
+	[SANDBOX_MAIN] = "the main thread",
+};
+
+static __thread enum sandbox_thread current_kind;
+
+/*
+ * --seccomp=log: name the refused call and stop. The name comes from
+ * libseccomp, which copies it with strdup(): not async-signal-safe, so a
+ * refusal from inside malloc could hang here -- acceptable in a debug mode
+ * whose whole job is to end the process with a name.
+ */
+static void on_sigsys(int sig, siginfo_t *si, void *uctx)
+{
+	char msg[256];
+	char *name;
+	int n;
+
+	(void)sig;
+	(void)uctx;
+	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE,
+						si->si_syscall);
+	n = snprintf(msg, sizeof(msg),
+		     "vmm: error: seccomp: %s made system call %d (%s), which "
+		     "its filter does not allow; stopping (exit %d)\n",
+		     thread_names[current_kind], si->si_syscall,
+		     name ? name : "unknown", VMM_EXIT_SECCOMP);
+	if (n > 0 && write(STDERR_FILENO, msg, (size_t)n) < 0)
+		n = 0;
+	_exit(VMM_EXIT_SECCOMP);
+}
+
+static int allow_all(scmp_filter_ctx ctx, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		int ret;
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not a system call on this architecture */
+		ret = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *cmds,
+			size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		/* The kernel takes the command as 32 bits: compare those. */
+		struct scmp_arg_cmp cmd = {
+			.arg = 1,
+			.op = SCMP_CMP_MASKED_EQ,
+			.datum_a = 0xffffffffULL,
+			.datum_b = cmds[i] & 0xffffffffULL,
+		};
+		int ret = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW,
+						 SCMP_SYS(ioctl), 1, &cmd);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+int sandbox_enter(enum sandbox_thread kind, enum sandbox_mode mode)
+{
+	scmp_filter_ctx ctx;
+	int ret;
+
+	if (mode == SANDBOX_OFF)
+		return 0;
+	current_kind = kind;
+	if (mode == SANDBOX_LOG) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_sigsys;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGSYS, &sa, NULL) < 0)
+			return -errno;
+	}
+	ctx = seccomp_init(mode == SANDBOX_LOG ? SCMP_ACT_TRAP
+					       : SCMP_ACT_KILL_PROCESS);
+	if (!ctx)
+		return -ENOMEM;
+	/* This thread only: each kind installs its own. */
+	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 0);
+	if (!ret)
+		ret = allow_all(ctx, common_syscalls,
+				sizeof(common_syscalls) / sizeof(char *));
+	if (!ret && kind == SANDBOX_MAIN)
+		ret = allow_all(ctx, main_syscalls,
+				sizeof(main_syscalls) / sizeof(char *));
+	if (!ret)
+		ret = kind == SANDBOX_VCPU
+			      ? allow_ioctls(ctx, vcpu_ioctls,
+					     sizeof(vcpu_ioctls) /
+						     sizeof(vcpu_ioctls[0]))
+			      : allow_ioctls(ctx, main_ioctls,
+					     sizeof(main_ioctls) /
+						     sizeof(main_ioctls[0]));
+	/* seccomp_load() sets PR_SET_NO_NEW_PRIVS as seccomp requires. */
+	if (!ret)
+		ret = seccomp_load(ctx);
+	seccomp_release(ctx);
+	if (ret)
+		pr_err("seccomp filter for %s: %s", thread_names[kind],
+		       strerror(-ret));
+	return ret;
+}

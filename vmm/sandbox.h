@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Confinement: a seccomp-bpf filter per thread kind, built with libseccomp
+ * and installed by each thread for itself once its set-up is done, so each
+ * keeps only the system calls its work needs. A vCPU thread runs KVM_RUN
+ * and device emulation; the main thread runs the event loop and the I/O
+ * backends. Whatever else a thread asks the kernel for is refused:
+ *
+ *   kill (default)  the process is killed at once (SIGSYS, exit 159);
+ *   log             vmm prints which thread made which system call and
+ *                   exits with VMM_EXIT_SECCOMP (for finding a missing rule);
+ *   off             no filter (for debugging), announced with a warning.
+ */
+#ifndef VMM_SANDBOX_H
+#define VMM_SANDBOX_H
+
+enum sandbox_mode {
+	SANDBOX_KILL = 0,
+	SANDBOX_LOG,
+	SANDBOX_OFF,
+};
+
+enum sandbox_thread {
+	SANDBOX_VCPU,
+	SANDBOX_MAIN,
+};
+
+/* sandbox_parse_mode() - "kill", "log", "off" → 0 or -EINVAL. */
+int sandbox_parse_mode(const char *s, enum sandbox_mode *out);
+
+/*
+ * sandbox_enter() - install the filter for @kind on the calling thread
+ * (threads it creates afterwards inherit it). Returns 0 or -errno; on
+ * failure the thread is unconfined and the caller must stop the VM.
+ */
+int sandbox_enter(enum sandbox_thread kind, enum sandbox_mode mode);
+
+#endif
