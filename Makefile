@@ -46,12 +46,14 @@ CROSS_COMPILE ?= aarch64-linux-gnu-
 ARM64_CC := $(CROSS_COMPILE)gcc
 SYSROOT := $(B)/arm64-sysroot
 ARM64_CFLAGS := $(BASE_CFLAGS) -I$(SYSROOT)/usr/include
-# Static: the emulated host runs it from a minimal initramfs.
-ARM64_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
 ARM64_LDLIBS := -lfdt -lz -luring -lseccomp -lpthread
 ifeq ($(SANITIZE),1)
-# The sanitizers do not link statically: keep the static build unsanitized.
-ARM64_CFLAGS := $(filter-out -fsanitize=%,$(ARM64_CFLAGS))
+# The sanitizer runtimes only link dynamically; the emulated host's
+# initramfs carries them and the shared libraries from the sysroot.
+ARM64_LDFLAGS := -L$(SYSROOT)/usr/lib/aarch64-linux-gnu $(SAN_LDFLAGS)
+else
+# Static: the emulated host runs it from a minimal initramfs.
+ARM64_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
 endif
 endif
 
@@ -59,6 +61,7 @@ endif
 CORE_SRCS := \
 	vmm/config.c \
 	vmm/devices/blk_backend.c \
+	vmm/devices/boot_timer.c \
 	vmm/devices/mmio_bus.c \
 	vmm/devices/pl031.c \
 	vmm/devices/uart_8250.c \
@@ -67,6 +70,7 @@ CORE_SRCS := \
 	vmm/devices/virtio_mmio.c \
 	vmm/devices/virtio_rng.c \
 	vmm/devices/virtqueue.c \
+	vmm/events.c \
 	vmm/fdt/dt.c \
 	vmm/loader.c \
 	vmm/log.c \
@@ -87,8 +91,10 @@ KVM_SRCS := \
 	vmm/vm_disk.c \
 	vmm/vm_virtio.c
 
-VMM := $(B)/arm64/vmm
-ARM64_OBJS := $(patsubst %.c,$(B)/arm64/obj/%.o,$(CORE_SRCS) $(KVM_SRCS))
+# SANITIZE=1 builds (ASan + UBSan) live apart: build/arm64-san/vmm.
+A := $(B)/arm64$(if $(filter 1,$(SANITIZE)),-san)
+VMM := $(A)/vmm
+ARM64_OBJS := $(patsubst %.c,$(A)/obj/%.o,$(CORE_SRCS) $(KVM_SRCS))
 
 .PHONY: all vmm check integration test bench guest clean check-valgrind deps \
 	fuzz fuzz-smoke
@@ -112,7 +118,7 @@ $(VMM): $(ARM64_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(ARM64_CC) $(ARM64_LDFLAGS) -o $@ $^ $(ARM64_LDLIBS)
 
-$(B)/arm64/obj/%.o: %.c | deps-check
+$(A)/obj/%.o: %.c | deps-check
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(ARM64_CC) $(ARM64_CFLAGS) -c -o $@ $<
@@ -129,8 +135,10 @@ NATIVE_CORE_OBJS := $(patsubst %.c,$(N)/obj/%.o,$(CORE_SRCS))
 
 UNIT_TESTS := \
 	tests/unit/test_config.c \
+	tests/unit/test_events.c \
 	tests/unit/test_loader.c \
 	tests/unit/devices/test_blk_backend.c \
+	tests/unit/devices/test_boot_timer.c \
 	tests/unit/devices/test_mmio_bus.c \
 	tests/unit/devices/test_pl031.c \
 	tests/unit/devices/test_uart_8250.c \
@@ -204,7 +212,8 @@ bench: $(VMM) guest
 	$(Q)scripts/bench.sh
 
 clean:
-	rm -rf $(B)/arm64/obj $(B)/arm64/vmm $(B)/native $(B)/native-san $(B)/fuzz
+	rm -rf $(B)/arm64/obj $(B)/arm64/vmm $(B)/arm64-san $(B)/native \
+		$(B)/native-san $(B)/fuzz
 
 -include $(ARM64_OBJS:.o=.d) $(NATIVE_CORE_OBJS:.o=.d) \
 	$(patsubst %,%.d,$(UNIT_BINS))

@@ -2,7 +2,8 @@
 # The whole test suite, set-up included (what CI runs through .ci/run):
 #   1. scripts/setup.sh: installs packages, fetches Debian's arm64 kernel,
 #      busybox, libfdt and zlib, builds the guest and emulated-host images;
-#   2. builds vmm with -Werror;
+#   2. builds vmm with -Werror, and again with ASan+UBSan (for the
+#      hostile-guest test);
 #   3. unit tests (Check), then again under ASan+UBSan; a 60 s libFuzzer
 #      run of each fuzz target;
 #   4. integration tests: real guests booted by vmm on an arm64 KVM host
@@ -53,6 +54,7 @@ step() { # step NAME COMMAND...: run, keep the log, count its results
 }
 
 step build make -j2 WERROR=1 vmm
+step build-sanitized make -j2 WERROR=1 SANITIZE=1 vmm
 step unit make -j2 WERROR=1 check
 step unit-sanitized make -j2 WERROR=1 SANITIZE=1 check
 step fuzz make --no-print-directory fuzz-smoke

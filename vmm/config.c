@@ -140,6 +140,11 @@ enum {
 	OPT_RNG,
 	OPT_CONSOLE,
 	OPT_SECCOMP,
+	OPT_USER,
+	OPT_CHROOT,
+	OPT_TIMEOUT,
+	OPT_SERIAL_LOG,
+	OPT_EVENTS,
 };
 
 static const struct option long_options[] = {
@@ -155,6 +160,11 @@ static const struct option long_options[] = {
 	{ "rng", required_argument, NULL, OPT_RNG },
 	{ "console", required_argument, NULL, OPT_CONSOLE },
 	{ "seccomp", required_argument, NULL, OPT_SECCOMP },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "chroot", required_argument, NULL, OPT_CHROOT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
+	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -262,6 +272,45 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 				arg);
 			return -EINVAL;
 		}
+		return 0;
+	case OPT_USER: {
+		const char *colon = strchr(arg, ':');
+		char uid[16];
+
+		if (!colon || (size_t)(colon - arg) >= sizeof(uid)) {
+			log_why(why, why_len,
+				"--user '%s': must be UID:GID (numbers)", arg);
+			return -EINVAL;
+		}
+		memcpy(uid, arg, (size_t)(colon - arg));
+		uid[colon - arg] = '\0';
+		if (parse_uint(uid, UINT_MAX - 1, &cfg->uid) ||
+		    parse_uint(colon + 1, UINT_MAX - 1, &cfg->gid)) {
+			log_why(why, why_len,
+				"--user '%s': must be UID:GID (numbers)", arg);
+			return -EINVAL;
+		}
+		cfg->drop_user = 1;
+		return 0;
+	}
+	case OPT_CHROOT:
+		cfg->chroot_dir = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		if (parse_uint(arg, 31536000, &cfg->timeout_s) ||
+		    cfg->timeout_s == 0) {
+			log_why(why, why_len,
+				"--timeout '%s': must be whole seconds, 1 to "
+				"31536000",
+				arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_SERIAL_LOG:
+		cfg->serial_log = arg;
+		return 0;
+	case OPT_EVENTS:
+		cfg->events = arg;
 		return 0;
 	case OPT_STATS:
 		cfg->stats = 1;
@@ -419,6 +468,18 @@ static const char usage_text[] =
 	"call\n"
 	"                        kills vmm (default), or is named before vmm\n"
 	"                        exits 12 (log), or no filter at all (off)\n"
+	"      --timeout SECONDS stop the VM after this long (exit 124)\n"
+	"      --serial-log FILE also write the guest's console output to "
+	"FILE\n"
+	"      --events FILE     write lifecycle events to FILE, one JSON "
+	"object\n"
+	"                        per line (created, kernel_started, "
+	"boot_complete,\n"
+	"                        shutdown_requested, "
+	"guest_poweroff/reboot/crash,\n"
+	"                        timeout, exit)\n"
+	"      --user UID:GID    drop to this user and group once set up\n"
+	"      --chroot DIR      chroot to DIR once every file is open\n"
 	"      --dump-dtb FILE   write the guest's device tree blob and exit\n"
 	"      --log-level LVL   error, warn (default), info or debug\n"
 	"      --stats           print exit and device counters at exit\n"
@@ -441,6 +502,7 @@ static const char usage_text[] =
 	"   12  --seccomp=log: vmm made a system call its filter refuses (a "
 	"vmm\n"
 	"       bug: please report it); with the default filter, SIGSYS (159)\n"
+	"  124  --timeout expired\n"
 	"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";
 /* clang-format on */
 

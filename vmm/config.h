@@ -55,7 +55,13 @@ struct vm_config {
 	int rng;		     /* virtio-rng, on by default */
 	int console_virtio;	     /* --console virtio: hvc0 is the console */
 	enum config_seccomp seccomp; /* default: kill */
-	int stats;		     /* print counters at exit */
+	const char *chroot_dir;	     /* --chroot: after set-up */
+	const char *serial_log;	     /* --serial-log: tee the console */
+	const char *events;	     /* --events: lifecycle JSON lines */
+	unsigned int timeout_s;	     /* --timeout: 0 = none */
+	int drop_user;		     /* --user given */
+	unsigned int uid, gid;
+	int stats; /* print counters at exit */
 	int help;
 	int version;
 };

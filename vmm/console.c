@@ -57,6 +57,7 @@ int console_init(struct console *con, int in_fd, int out_fd)
 	con->out_fd = out_fd;
 	con->in_src.fd = -1;
 	con->ready_src.fd = -1;
+	con->log_fd = -1;
 	con->is_tty = isatty(in_fd);
 	con->out_is_tty = isatty(out_fd);
 	if (!con->is_tty)
@@ -81,6 +82,21 @@ int console_init(struct console *con, int in_fd, int out_fd)
 void console_output(void *opaque, const uint8_t *buf, size_t len)
 {
 	struct console *con = opaque;
+
+	/* The log gets every byte even when stdout has gone away. */
+	for (size_t done = 0; con->log_fd >= 0 && done < len;) {
+		ssize_t n = write(con->log_fd, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			pr_warn("--serial-log: %s; not logging any more",
+				n < 0 ? strerror(errno) : "short write");
+			con->log_fd = -1;
+			break;
+		}
+		done += (size_t)n;
+	}
 
 	while (len && !con->out_broken) {
 		ssize_t n = write(con->out_fd, buf, len);

@@ -46,6 +46,7 @@ struct console {
 	size_t pending_len, pending_off;
 	void (*quit)(void *opaque); /* Ctrl-A x */
 	void *quit_opaque;
+	int log_fd;	     /* --serial-log: a copy of the output, or -1 */
 	const int *stopping; /* the VM is ending: stop retrying */
 };
 

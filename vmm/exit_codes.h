@@ -16,8 +16,8 @@ enum vmm_exit_code {
 	VMM_EXIT_NO_KVM = 4,	/* /dev/kvm missing or lacks a needed feature */
 	VMM_EXIT_REBOOT = 10, /* guest rebooted (PSCI SYSTEM_RESET), panic=-1 */
 	VMM_EXIT_CRASH = 11,  /* KVM reported a guest crash event */
-	VMM_EXIT_SECCOMP =
-		12, /* --seccomp=log: vmm made a call its filter refuses */
+	VMM_EXIT_SECCOMP = 12,	/* --seccomp=log: a call vmm's filter refuses */
+	VMM_EXIT_TIMEOUT = 124, /* --timeout expired (as timeout(1) says) */
 	VMM_EXIT_SIGHUP = 129,	/* stopped by SIGHUP */
 	VMM_EXIT_SIGINT = 130,	/* stopped by SIGINT or the Ctrl-A x escape */
 	VMM_EXIT_SIGTERM = 143, /* stopped by SIGTERM */

@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "exit_codes.h"
@@ -17,6 +18,11 @@ int main(int argc, char *argv[])
 	char why[256];
 	int ret;
 
+	/*
+	 * Descriptors inherited from whoever started us are not ours to keep
+	 * open for a guest's lifetime (and must not leak into a jail).
+	 */
+	close_range(3, ~0U, 0);
 	config_init(&cfg);
 	if (config_parse_args(&cfg, argc, argv, why, sizeof(why))) {
 		fprintf(stderr, "vmm: error: %s\nTry 'vmm --help'.\n", why);

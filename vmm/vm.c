@@ -13,12 +13,15 @@
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <time.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include <linux/virtio_ids.h>
 
 #include "console.h"
+#include "devices/boot_timer.h"
 #include "devices/mmio_bus.h"
 #include "devices/pl031.h"
 #include "devices/uart_8250.h"
@@ -26,6 +29,7 @@
 #include "devices/virtio_console.h"
 #include "devices/virtio_rng.h"
 #include "event_loop.h"
+#include "events.h"
 #include "exit_codes.h"
 #include "fdt/dt.h"
 #include "kvm.h"
@@ -53,10 +57,14 @@ struct vm {
 	struct pl031 rtc;
 	struct console con;
 	struct event_loop loop;
-	struct event_source stop_src; /* eventfd: a vCPU asked to stop */
-	struct event_source sig_src;  /* signalfd: INT, TERM, HUP */
-	struct vm_disk *disks;	      /* cfg->ndisks of them */
-	unsigned int next_slot;	      /* next free virtio-mmio slot */
+	struct event_source stop_src;	 /* eventfd: a vCPU asked to stop */
+	struct event_source sig_src;	 /* signalfd: INT, TERM, HUP */
+	struct event_source timeout_src; /* timerfd: --timeout */
+	struct boot_timer boot_timer;
+	uint64_t boot_ms; /* when the guest wrote the boot timer; 0: not yet */
+	int serial_log_fd;
+	struct vm_disk *disks;	/* cfg->ndisks of them */
+	unsigned int next_slot; /* next free virtio-mmio slot */
 	struct vm_virtio rng_dev;
 	struct vm_virtio hvc_dev;
 	struct virtio_console hvc;
@@ -81,6 +89,27 @@ static void vm_request_stop(void *opaque, int code, const char *why)
 		return;
 	vm->exit_code = code;
 	pr_info("stopping: %s (exit code %d)", why, code);
+	switch (code) {
+	case VMM_EXIT_POWEROFF:
+		events_emit("guest_poweroff", NULL, NULL, 0);
+		break;
+	case VMM_EXIT_REBOOT:
+		events_emit("guest_reboot", NULL, NULL, 0);
+		break;
+	case VMM_EXIT_CRASH:
+		events_emit("guest_crash", "reason", why, 1);
+		break;
+	case VMM_EXIT_TIMEOUT:
+		events_emit("timeout", NULL, NULL, 0);
+		break;
+	case VMM_EXIT_SIGINT:
+	case VMM_EXIT_SIGTERM:
+	case VMM_EXIT_SIGHUP:
+		events_emit("shutdown_requested", "reason", why, 1);
+		break;
+	default:
+		events_emit("error", "reason", why, 1);
+	}
 	__atomic_store_n(&vm->host.stopping, 1, __ATOMIC_RELEASE);
 	if (write(vm->stop_src.fd, &one, sizeof(one)) < 0)
 		pr_err("cannot wake the event loop: %s", strerror(errno));
@@ -97,6 +126,26 @@ static int getenv_test_violation(const struct vm *vm, const char *who)
 
 	(void)vm;
 	return v && strcmp(v, who) == 0;
+}
+
+static void vm_on_timeout(struct event_source *src, uint32_t events)
+{
+	struct vm *vm = src->opaque;
+
+	(void)events;
+	vm_request_stop(vm, VMM_EXIT_TIMEOUT, "--timeout expired");
+}
+
+/* On the vCPU thread that wrote the boot timer. */
+static void vm_booted(void *opaque)
+{
+	struct vm *vm = opaque;
+	char ms[24];
+
+	vm->boot_ms = events_ms_since_start();
+	snprintf(ms, sizeof(ms), "%" PRIu64, vm->boot_ms);
+	pr_info("guest boot complete after %s ms", ms);
+	events_emit("boot_complete", "boot_ms", ms, 0);
 }
 
 static void vm_on_stop(struct event_source *src, uint32_t events)
@@ -142,6 +191,20 @@ static int vm_check_inputs(struct vm *vm)
 	const struct vm_config *cfg = vm->cfg;
 	char why[512];
 
+	if (events_open(cfg->events)) {
+		pr_err("--events '%s': %s", cfg->events, strerror(errno));
+		return VMM_EXIT_USAGE;
+	}
+	if (cfg->serial_log) {
+		vm->serial_log_fd =
+			open(cfg->serial_log,
+			     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (vm->serial_log_fd < 0) {
+			pr_err("--serial-log '%s': %s", cfg->serial_log,
+			       strerror(errno));
+			return VMM_EXIT_USAGE;
+		}
+	}
 	vm->cmdline = config_kernel_cmdline(cfg, why, sizeof(why));
 	if (!vm->cmdline) {
 		pr_err("%s", why);
@@ -291,8 +354,18 @@ static int vm_create_devices(struct vm *vm)
 			   console_rx_ready, &vm->con) ||
 	    pl031_init(&vm->rtc, &vm->rtc_irq, NULL))
 		return VMM_EXIT_INTERNAL;
+	struct mmio_region boot = {
+		.name = "boot-timer",
+		.base = LAYOUT_BOOT_TIMER_BASE,
+		.size = LAYOUT_BOOT_TIMER_SIZE,
+		.ops = &boot_timer_ops,
+		.opaque = &vm->boot_timer,
+	};
+
+	boot_timer_init(&vm->boot_timer, vm_booted, vm);
 	if (mmio_bus_register(&vm->bus, &uart) ||
-	    mmio_bus_register(&vm->bus, &rtc)) {
+	    mmio_bus_register(&vm->bus, &rtc) ||
+	    mmio_bus_register(&vm->bus, &boot)) {
 		pr_err("internal: device map overlaps");
 		return VMM_EXIT_INTERNAL;
 	}
@@ -420,6 +493,56 @@ static int vm_setup_loop(struct vm *vm)
 		pr_err("event loop setup: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}
+	if (vm->cfg->timeout_s) {
+		struct itimerspec its = { .it_value.tv_sec =
+						  vm->cfg->timeout_s };
+
+		vm->timeout_src.fd = timerfd_create(CLOCK_MONOTONIC,
+						    TFD_CLOEXEC | TFD_NONBLOCK);
+		vm->timeout_src.fn = vm_on_timeout;
+		vm->timeout_src.opaque = vm;
+		if (vm->timeout_src.fd < 0 ||
+		    timerfd_settime(vm->timeout_src.fd, 0, &its, NULL) < 0 ||
+		    event_loop_add(&vm->loop, &vm->timeout_src, EPOLLIN)) {
+			pr_err("--timeout: %s", strerror(errno));
+			return VMM_EXIT_INTERNAL;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The jailer part: everything vmm needs from the file system and its
+ * privileges is open by now (/dev/kvm, kernel, initrd, disks), so it can
+ * give up the rest before the guest runs. chroot first (it needs the
+ * privilege), then groups, group, user -- in that order, or the later
+ * ones would no longer be allowed.
+ */
+static int vm_drop_privileges(const struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+
+	if (cfg->chroot_dir &&
+	    (chroot(cfg->chroot_dir) < 0 || chdir("/") < 0)) {
+		pr_err("--chroot '%s': %s", cfg->chroot_dir, strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	if (!cfg->drop_user)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setgid(cfg->gid) < 0 ||
+	    setuid(cfg->uid) < 0) {
+		pr_err("--user %u:%u: %s", cfg->uid, cfg->gid, strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	/* Make sure there is no way back. */
+	if (cfg->uid != 0 && setuid(0) == 0) {
+		pr_err("--user %u:%u: could regain root; refusing to run",
+		       cfg->uid, cfg->gid);
+		return VMM_EXIT_INTERNAL;
+	}
+	pr_info("running as %u:%u%s%s", cfg->uid, cfg->gid,
+		cfg->chroot_dir ? " in " : "",
+		cfg->chroot_dir ? cfg->chroot_dir : "");
 	return 0;
 }
 
@@ -450,6 +573,8 @@ static int vm_run_vcpus(struct vm *vm)
 		pr_err("console setup: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}
+	vm->con.log_fd = vm->serial_log_fd;
+	events_emit("kernel_started", NULL, NULL, 0);
 	for (unsigned int i = 0; i < vm->nvcpus && !ret; i++)
 		ret = vcpu_start(&vm->vcpus[i]);
 	/*
@@ -534,11 +659,12 @@ static void vm_print_stats(struct vm *vm)
 		" unhandled_mmio=%" PRIu64 " nisv_exits=%" PRIu64
 		" uart_accesses=%" PRIu64 " rtc_accesses=%" PRIu64
 		" console_tx_bytes=%" PRIu64 " console_rx_bytes=%" PRIu64
-		" rss_kib=%" PRIu64 " rss_outside_guest_kib=%" PRIu64 "\n",
+		" rss_kib=%" PRIu64 " rss_outside_guest_kib=%" PRIu64
+		" boot_ms=%" PRIu64 "\n",
 		vm->exit_code, ms, vm->nvcpus, exits, mmio, unhandled, nisv,
 		vm_region_accesses(vm, LAYOUT_UART_BASE),
 		vm_region_accesses(vm, LAYOUT_RTC_BASE), vm->uart.tx_bytes,
-		vm->uart.rx_bytes, rss, outside);
+		vm->uart.rx_bytes, rss, outside, vm->boot_ms);
 	if (vm->cfg->console_virtio)
 		fprintf(stderr,
 			"vmm: stats: console=hvc0 tx_requests=%" PRIu64
@@ -579,6 +705,10 @@ static void vm_teardown(struct vm *vm)
 		close(vm->stop_src.fd);
 	if (vm->sig_src.fd >= 0)
 		close(vm->sig_src.fd);
+	if (vm->timeout_src.fd >= 0)
+		close(vm->timeout_src.fd);
+	if (vm->serial_log_fd >= 0)
+		close(vm->serial_log_fd);
 	event_loop_destroy(&vm->loop);
 	uart_8250_destroy(&vm->uart);
 	pl031_destroy(&vm->rtc);
@@ -613,6 +743,7 @@ int vm_run(const struct vm_config *cfg)
 	vm->kvm.fd = vm->kvm.vm_fd = -1;
 	vm->gic.dev_fd = -1;
 	vm->stop_src.fd = vm->sig_src.fd = vm->loop.epfd = -1;
+	vm->timeout_src.fd = vm->serial_log_fd = -1;
 	vm->con.ready_src.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &vm->started);
 	/*
@@ -645,6 +776,10 @@ int vm_run(const struct vm_config *cfg)
 		ret = vm_create_devices(vm);
 	if (!ret)
 		ret = vm_load(vm);
+	if (!ret && !cfg->dump_dtb)
+		ret = vm_drop_privileges(vm);
+	if (!ret && !cfg->dump_dtb)
+		events_emit("created", NULL, NULL, 0);
 	if (!ret && cfg->dump_dtb) {
 		void *dtb =
 			guest_mem_ptr(&vm->mem, vm->layout.dtb, DT_MAX_SIZE);
@@ -661,5 +796,12 @@ out:
 		ret = vm->exit_code;
 	vm_teardown(vm);
 	free(vm);
+	{
+		char code[12];
+
+		snprintf(code, sizeof(code), "%d", ret);
+		events_emit("exit", "code", code, 0);
+		events_close();
+	}
 	return ret;
 }

@@ -44,6 +44,13 @@ boot() { # boot NAME 'guest command' [more vmm args]
 out_lines() { tr -d '\r' <"$D/$T.out"; }
 out_has() { grep -qs -- "$1" "$D/$T.out"; }
 err_has() { grep -qs -- "$1" "$D/$T.err"; }
+wait_out() { # wait_out TEXT: until $D/$T.out has TEXT, $LIMIT s at most
+	_i=0
+	while [ $_i -lt "$LIMIT" ] && ! out_has "$1"; do
+		sleep 1
+		_i=$((_i + 1))
+	done
+}
 expect_rc() { # expect_rc NAME WANT
 	if [ "$RC" = "$2" ]; then return 0; fi
 	fail "$1" "exit code $RC, want $2"
@@ -142,6 +149,47 @@ if expect_rc "--console virtio: init and stdin commands through hvc0" 0; then
 	fi
 fi
 
+# --- scripting: events, boot timer, timeout, serial log ---------------------
+# Boot -> poweroff: the events come in order, each once, and agree with
+# the exit code; the boot timer's time is in the events and the stats.
+T=events_poweroff
+boot $T 'echo payload-ran' --events "$D/ev-poweroff.jsonl" --stats \
+	--serial-log "$D/serial.log"
+seq=$(sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$D/ev-poweroff.jsonl" | tr '\n' ' ')
+if expect_rc "events: created, kernel_started, boot_complete, guest_poweroff, exit 0" 0; then
+	if [ "$seq" = "created kernel_started boot_complete guest_poweroff exit " ] &&
+		grep -q '"event":"exit","code":0,' "$D/ev-poweroff.jsonl" &&
+		grep -q '"event":"boot_complete","boot_ms":[1-9]' "$D/ev-poweroff.jsonl" &&
+		err_has 'boot_ms=[1-9]'; then
+		pass "events: created, kernel_started, boot_complete, guest_poweroff, exit 0"
+	else
+		fail "events: created, kernel_started, boot_complete, guest_poweroff, exit 0" \
+			"sequence '$seq'"
+	fi
+fi
+if tr -d '\r' <"$D/serial.log" | grep -qx payload-ran &&
+	cmp -s "$D/serial.log" "$D/$T.out"; then
+	pass "--serial-log: the same bytes as stdout"
+else
+	fail "--serial-log: the same bytes as stdout" "log differs or lacks the output"
+fi
+
+# --timeout: the VM is stopped, exit 124, and the events say why.
+T=timeout
+vmm_run $T --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cmdline quiet \
+	--timeout 20 --events "$D/ev-timeout.jsonl"
+seq=$(sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$D/ev-timeout.jsonl" | tr '\n' ' ')
+if expect_rc "--timeout: exit 124, events end with timeout, exit 124" 124; then
+	if [ "$seq" = "created kernel_started boot_complete timeout exit " ] &&
+		grep -q '"event":"exit","code":124,' "$D/ev-timeout.jsonl"; then
+		pass "--timeout: exit 124, events end with timeout, exit 124"
+	else
+		fail "--timeout: exit 124, events end with timeout, exit 124" \
+			"sequence '$seq'"
+	fi
+fi
+bad bad_timeout 2 "--timeout '0'" --kernel "$KERNEL" --timeout 0
+
 # --- lifecycle and exit codes -----------------------------------------------
 boot reboot 'reboot -f'
 expect_rc "guest reboot exits 10" 10 && pass "guest reboot exits 10"
@@ -166,18 +214,28 @@ for sig in TERM:143 INT:130; do
 	T=sig$name
 	# Interactive guest shell; stdin at EOF leaves it waiting, VM running.
 	"$VMM" --kernel "$KERNEL" --initrd "$INITRD" --mem 256M \
-		--cpus 2 --cmdline quiet </dev/null >"$D/$T.out" 2>"$D/$T.err" &
+		--cpus 2 --cmdline quiet --events "$D/ev-$name.jsonl" \
+		</dev/null >"$D/$T.out" 2>"$D/$T.err" &
 	pid=$!
-	i=0
-	while [ $i -lt "$LIMIT" ] && ! out_has VMM_GUEST_INIT_READY; do
-		sleep 1
-		i=$((i + 1))
-	done
+	wait_out VMM_GUEST_INIT_READY
 	kill -"$name" $pid
 	wait $pid
 	RC=$?
-	expect_rc "SIG$name stops the VM with exit $want" "$want" &&
-		pass "SIG$name stops the VM with exit $want"
+	seq=$(sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$D/ev-$name.jsonl" | tr '\n' ' ')
+	if expect_rc "SIG$name stops the VM with exit $want" "$want"; then
+		# boot_complete may or may not beat the signal: both are right.
+		case $seq in
+		"created kernel_started "*"shutdown_requested exit ") ev_ok=1 ;;
+		*) ev_ok=0 ;;
+		esac
+		if [ $ev_ok = 1 ] &&
+			grep -q "\"reason\":\"SIG$name\"" "$D/ev-$name.jsonl"; then
+			pass "SIG$name stops the VM with exit $want; events say so"
+		else
+			fail "SIG$name stops the VM with exit $want" \
+				"events '$seq'"
+		fi
+	fi
 done
 
 # --- confinement: every test here runs under the default seccomp filters ----
@@ -213,6 +271,71 @@ if expect_rc "--seccomp off: boots, with a loud warning" 0; then
 	else
 		fail "--seccomp off: boots, with a loud warning" "output or warning"
 	fi
+fi
+
+# Jailer-style launch: once set up, vmm runs as nobody inside an empty
+# directory; the guest does not notice. Checked from outside, in /proc.
+T=jail
+J=/tmp/itest-jail
+rm -rf "$J"
+mkdir -p "$J"
+"$VMM" --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cmdline quiet \
+	--user 65534:65534 --chroot "$J" </dev/null >"$D/$T.out" 2>"$D/$T.err" &
+pid=$!
+wait_out VMM_GUEST_INIT_READY
+uids=$(sed -n 's/^Uid:[[:space:]]*//p' /proc/$pid/status | tr -s '[:space:]' ' ')
+root=$(readlink /proc/$pid/root)
+kill -TERM $pid
+wait $pid
+RC=$?
+if expect_rc "--user/--chroot: runs as 65534 in the jail, boots" 143; then
+	if out_has VMM_GUEST_INIT_READY && [ "$uids" = "65534 65534 65534 65534 " ] &&
+		[ "$root" = "$J" ]; then
+		pass "--user/--chroot: runs as 65534 in the jail, boots"
+	else
+		fail "--user/--chroot: runs as 65534 in the jail, boots" \
+			"uids '$uids', root '$root'"
+	fi
+fi
+rm -rf "$J"
+bad bad_user 2 "--user 'nobody'" --kernel "$KERNEL" --user nobody
+
+# A hostile guest: guest-images/tools/mmio-stress pokes every emulated
+# device (UART, RTC, a disk's and the rng's virtio registers, unmapped
+# addresses) with random registers, widths and values, and load/store
+# pairs KVM cannot decode. vmm -- the ASan + UBSan build when there is one
+# (make SANITIZE=1), under its default seccomp filters -- must survive, keep
+# serving the console (hvc0, so the UART may be trashed), and report nothing.
+SAN_VMM=build/arm64-san/vmm
+T=stress
+if [ -x "$SAN_VMM" ]; then
+	stress_vmm=$SAN_VMM
+	stress_what="ASan+UBSan build"
+else
+	stress_vmm=$VMM
+	stress_what="plain build: make SANITIZE=1 vmm for the sanitized one"
+fi
+dd if=/dev/zero of=/tmp/itest-stress.img bs=1M count=8 2>/dev/null
+ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	timeout -s KILL "$LIMIT" "$stress_vmm" --kernel "$KERNEL" \
+	--initrd "$INITRD" --mem 256M --console virtio --stats \
+	--disk /tmp/itest-stress.img \
+	--cmdline 'quiet iomem=relaxed run="mmio-stress 20000 7 0x9000000:0x1000 0x9010000:0x1000 0xa000000:0x200:virtio 0xa000400:0x200:virtio 0x9050000:0x1000 0xa000600:0x200; echo console-still-answers"' \
+	</dev/null >"$D/$T.out" 2>"$D/$T.err"
+RC=$?
+rm -f /tmp/itest-stress.img
+if expect_rc "hostile guest: 20000 random MMIO accesses, vmm survives ($stress_what)" 0; then
+	if out_has 'mmio-stress: 20000 accesses' && out_has console-still-answers &&
+		err_has 'nisv_exits=[1-9]' &&
+		! err_has 'AddressSanitizer' && ! err_has 'runtime error'; then
+		pass "hostile guest: 20000 random MMIO accesses, vmm survives ($stress_what)"
+	else
+		fail "hostile guest: 20000 random MMIO accesses, vmm survives" \
+			"no summary, console dead, no ISV=0 exits, or a sanitizer report"
+	fi
+fi
+if [ "$stress_vmm" = "$VMM" ]; then
+	say "skip - hostile guest under ASan+UBSan ($SAN_VMM not built)"
 fi
 
 # --- devices -------------------------------------------------------------------
@@ -350,11 +473,7 @@ T=disk_kill9
 	--cmdline 'quiet run="echo acknowledged-write | dd of=/dev/vda bs=512 seek=4096 conv=sync,fsync 2>/dev/null && echo FSYNC-RETURNED; sleep 600"' \
 	</dev/null >"$D/$T.out" 2>"$D/$T.err" &
 pid=$!
-i=0
-while [ $i -lt "$LIMIT" ] && ! out_has FSYNC-RETURNED; do
-	sleep 1
-	i=$((i + 1))
-done
+wait_out FSYNC-RETURNED
 kill -9 $pid
 wait $pid
 if out_has FSYNC-RETURNED && dd if="$S/raw.img" bs=512 skip=4096 count=1 2>/dev/null |

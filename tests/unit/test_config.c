@@ -216,14 +216,16 @@ START_TEST(log_level_values)
 		const char *name;
 		enum log_level level;
 	} levels[] = {
-		{ "error", LOG_ERROR }, { "warn", LOG_WARN },
-		{ "info", LOG_INFO },	{ "debug", LOG_DEBUG },
+		{ "error", LOG_ERROR },
+		{ "warn", LOG_WARN },
+		{ "info", LOG_INFO },
+		{ "debug", LOG_DEBUG },
 	};
 
 	for (unsigned int i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
-		ck_assert_int_eq(PARSE("--kernel", "I", "--log-level",
-				       levels[i].name),
-				 0);
+		ck_assert_int_eq(
+			PARSE("--kernel", "I", "--log-level", levels[i].name),
+			0);
 		ck_assert_int_eq(p.cfg.log_level, levels[i].level);
 	}
 	ck_assert_rejected(PARSE("--kernel", "I", "--log-level", "verbose"),
@@ -396,8 +398,8 @@ END_TEST
 
 START_TEST(disk_options_are_parsed)
 {
-	ck_assert_int_eq(PARSE("--kernel", "Image", "--disk", "a.img",
-			       "--disk", "b.img,ro,serial=data-1"),
+	ck_assert_int_eq(PARSE("--kernel", "Image", "--disk", "a.img", "--disk",
+			       "b.img,ro,serial=data-1"),
 			 0);
 	ck_assert_uint_eq(p.cfg.ndisks, 2);
 	ck_assert_str_eq(p.cfg.disks[0].path, "a.img");
@@ -426,8 +428,7 @@ START_TEST(disk_bad_values_are_named)
 				 "a.img,serial=123456789012345678901"),
 			   "serial must be 1 to 20");
 	config_free(&p.cfg);
-	ck_assert_rejected(PARSE("--kernel", "I", "--disk",
-				 "a.img,serial=a b"),
+	ck_assert_rejected(PARSE("--kernel", "I", "--disk", "a.img,serial=a b"),
 			   "printable");
 	config_free(&p.cfg);
 }
@@ -435,8 +436,7 @@ END_TEST
 
 START_TEST(disk_count_is_bounded)
 {
-	const char *args[2 * CONFIG_MAX_DISKS + 6] = { "vmm", "--kernel",
-						       "I" };
+	const char *args[2 * CONFIG_MAX_DISKS + 6] = { "vmm", "--kernel", "I" };
 	int n = 3;
 
 	for (int i = 0; i <= CONFIG_MAX_DISKS; i++) {
@@ -449,28 +449,80 @@ START_TEST(disk_count_is_bounded)
 }
 END_TEST
 
+START_TEST(device_and_confinement_options)
+{
+	ck_assert_int_eq(PARSE("--kernel", "I", "--console", "virtio", "--rng",
+			       "off", "--seccomp", "log", "--user", "1000:100",
+			       "--chroot", "/var/empty"),
+			 0);
+	ck_assert_int_eq(p.cfg.console_virtio, 1);
+	ck_assert_int_eq(p.cfg.rng, 0);
+	ck_assert_int_eq(p.cfg.seccomp, CONFIG_SECCOMP_LOG);
+	ck_assert_int_eq(p.cfg.drop_user, 1);
+	ck_assert_uint_eq(p.cfg.uid, 1000);
+	ck_assert_uint_eq(p.cfg.gid, 100);
+	ck_assert_str_eq(p.cfg.chroot_dir, "/var/empty");
+	/* Defaults: UART console, rng on, filters that kill, no jail. */
+	ck_assert_int_eq(PARSE("--kernel", "I"), 0);
+	ck_assert_int_eq(p.cfg.console_virtio, 0);
+	ck_assert_int_eq(p.cfg.rng, 1);
+	ck_assert_int_eq(p.cfg.seccomp, CONFIG_SECCOMP_KILL);
+	ck_assert_int_eq(p.cfg.drop_user, 0);
+}
+END_TEST
+
+START_TEST(device_and_confinement_bad_values)
+{
+	ck_assert_rejected(PARSE("--kernel", "I", "--console", "serial"),
+			   "--console 'serial'");
+	ck_assert_rejected(PARSE("--kernel", "I", "--rng", "yes"),
+			   "--rng 'yes'");
+	ck_assert_rejected(PARSE("--kernel", "I", "--seccomp", "strict"),
+			   "--seccomp 'strict'");
+	ck_assert_rejected(PARSE("--kernel", "I", "--user", "nobody"),
+			   "--user 'nobody'");
+	ck_assert_rejected(PARSE("--kernel", "I", "--user", "1000"), "UID:GID");
+	ck_assert_rejected(PARSE("--kernel", "I", "--user", ":5"), "UID:GID");
+	ck_assert_rejected(PARSE("--kernel", "I", "--user", "5:x"), "UID:GID");
+}
+END_TEST
+
+START_TEST(virtio_console_cmdline)
+{
+	char *cmd;
+
+	ck_assert_int_eq(PARSE("--kernel", "I", "--console", "virtio",
+			       "--cmdline", "quiet"),
+			 0);
+	cmd = config_kernel_cmdline(&p.cfg, p.why, sizeof(p.why));
+	ck_assert_str_eq(cmd, "console=hvc0 quiet");
+	free(cmd);
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
 
-	unit_add_tests(tc, disk_options_are_parsed, disk_bad_values_are_named,
-		       disk_count_is_bounded, size_suffixes_are_powers_of_1024,
-		       size_takes_b_and_ib_after_suffix,
-		       size_without_suffix_is_bytes, size_rejects_hex,
-		       size_rejects_empty, size_rejects_unknown_suffix,
-		       size_rejects_overflow, size_rejects_negative, defaults,
-		       every_option_is_stored,
-		       mem_must_be_nonzero_multiple_of_2m, mem_rejects_non_size,
-		       cpus_from_1_to_max, gic_values, log_level_values,
-		       unknown_option_is_named, missing_value_is_named,
-		       positional_argument_rejected, kernel_is_required,
-		       help_and_version_need_no_kernel,
-		       parses_again_in_one_process, cmdline_default_console,
-		       cmdline_keeps_user_text, cmdline_user_console_wins,
-		       cmdline_user_earlycon_wins,
-		       cmdline_lookalikes_are_not_console,
-		       cmdline_longest_accepted, cmdline_too_long_rejected);
+	unit_add_tests(
+		tc, device_and_confinement_options,
+		device_and_confinement_bad_values, virtio_console_cmdline,
+		disk_options_are_parsed, disk_bad_values_are_named,
+		disk_count_is_bounded, size_suffixes_are_powers_of_1024,
+		size_takes_b_and_ib_after_suffix, size_without_suffix_is_bytes,
+		size_rejects_hex, size_rejects_empty,
+		size_rejects_unknown_suffix, size_rejects_overflow,
+		size_rejects_negative, defaults, every_option_is_stored,
+		mem_must_be_nonzero_multiple_of_2m, mem_rejects_non_size,
+		cpus_from_1_to_max, gic_values, log_level_values,
+		unknown_option_is_named, missing_value_is_named,
+		positional_argument_rejected, kernel_is_required,
+		help_and_version_need_no_kernel, parses_again_in_one_process,
+		cmdline_default_console, cmdline_keeps_user_text,
+		cmdline_user_console_wins, cmdline_user_earlycon_wins,
+		cmdline_lookalikes_are_not_console, cmdline_longest_accepted,
+		cmdline_too_long_rejected);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,13 +26,16 @@ typedef uint64_t gpa_t;
 #define LAYOUT_GICV3_REDIST_STRIDE 0x20000ULL /* 128 KiB per vCPU */
 
 /* Platform devices emulated in userspace. */
-#define LAYOUT_UART_BASE   0x09000000ULL
-#define LAYOUT_UART_SIZE   SZ_4K
-#define LAYOUT_RTC_BASE	   0x09010000ULL
-#define LAYOUT_RTC_SIZE	   SZ_4K
-#define LAYOUT_MISC_BASE   0x09020000ULL
-#define LAYOUT_VIRTIO_BASE 0x0A000000ULL
-#define LAYOUT_VIRTIO_SLOT 0x200ULL
+#define LAYOUT_UART_BASE 0x09000000ULL
+#define LAYOUT_UART_SIZE SZ_4K
+#define LAYOUT_RTC_BASE	 0x09010000ULL
+#define LAYOUT_RTC_SIZE	 SZ_4K
+#define LAYOUT_MISC_BASE 0x09020000ULL
+/* Boot timer: the guest writes BOOT_TIMER_MAGIC when its boot is done. */
+#define LAYOUT_BOOT_TIMER_BASE 0x09021000ULL
+#define LAYOUT_BOOT_TIMER_SIZE SZ_4K
+#define LAYOUT_VIRTIO_BASE     0x0A000000ULL
+#define LAYOUT_VIRTIO_SLOT     0x200ULL
 
 /* RAM starts at 2 GiB; below it is the MMIO hole (PCI later at 1 GiB). */
 #define LAYOUT_RAM_BASE 0x80000000ULL

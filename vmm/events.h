@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Lifecycle events for scripts: one JSON object per line, each with the
+ * event's name, the milliseconds since vmm started ("t_ms") and the
+ * CLOCK_MONOTONIC time in nanoseconds ("mono_ns", comparable across
+ * processes on the host). Lines are written with one write(2) each, so
+ * events from different threads never interleave, and a reader tailing
+ * the file always sees whole lines.
+ *
+ *   {"event":"created","t_ms":3,"mono_ns":...}
+ *   {"event":"kernel_started",...}
+ *   {"event":"boot_complete",...}       the guest wrote the boot timer
+ *   {"event":"shutdown_requested","reason":"SIGTERM",...}
+ *   {"event":"guest_poweroff"|"guest_reboot"|"guest_crash",...}
+ *   {"event":"exit","code":0,...}
+ */
+#ifndef VMM_EVENTS_H
+#define VMM_EVENTS_H
+
+#include <stdint.h>
+
+/*
+ * events_open() - start writing events to @path (created or truncated,
+ * mode 0644). NULL: events are only counted. Returns 0 or -errno.
+ */
+int events_open(const char *path);
+void events_close(void);
+
+/*
+ * events_emit() - one event; @key/@value add one more field (a string
+ * when @is_string, else a JSON number written as given). Thread-safe.
+ */
+void events_emit(const char *event, const char *key, const char *value,
+		 int is_string);
+
+/* events_ms_since_start() - what "t_ms" says now. */
+uint64_t events_ms_since_start(void);
+
+#endif
