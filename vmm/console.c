@@ -165,12 +165,32 @@ static void console_stop_input(struct console *con)
 	event_loop_del(con->loop, &con->in_src);
 }
 
+/*
+ * Read at most @space bytes of stdin into the pending buffer. Returns 1
+ * with data, 0 at end of input (and remembers it), -1 to try again later.
+ */
+static int console_read(struct console *con, unsigned int space)
+{
+	ssize_t n = read(con->in_fd, con->pending,
+			 space < sizeof(con->pending) ? space
+						      : sizeof(con->pending));
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return -1;
+	if (n <= 0) {
+		con->in_eof = 1;
+		return 0;
+	}
+	con->pending_len = console_filter(con, con->pending, (size_t)n);
+	con->pending_off = 0;
+	return 1;
+}
+
 /* Move input toward the guest while it has room; poll stdin only then. */
 static void console_pump(struct console *con)
 {
 	for (;;) {
 		unsigned int space;
-		ssize_t n;
 
 		if (con->pending_off < con->pending_len) {
 			con->pending_off += con->input.push(
@@ -190,48 +210,27 @@ static void console_pump(struct console *con)
 			event_loop_add(con->loop, &con->in_src, EPOLLIN);
 			return;
 		}
-		n = read(con->in_fd, con->pending,
-			 space < sizeof(con->pending) ? space
-						      : sizeof(con->pending));
-		if (n <= 0) {
-			if (n < 0 && errno == EINTR)
-				continue;
-			con->in_eof = 1;
+		if (console_read(con, space) == 0)
 			break;
-		}
-		con->pending_len = console_filter(con, con->pending, n);
-		con->pending_off = 0;
 	}
 	if (con->in_pollable)
 		console_stop_input(con);
 }
 
+/* stdin is readable (and the guest had room when we started polling). */
 static void console_on_input(struct event_source *src, uint32_t events)
 {
 	struct console *con = src->opaque;
 	unsigned int space = con->input.space(con->input.opaque);
-	ssize_t n;
 
 	(void)events;
 	if (con->pending_off < con->pending_len || space == 0) {
 		console_stop_input(con);
 		return;
 	}
-	n = read(con->in_fd, con->pending,
-		 space < sizeof(con->pending) ? space : sizeof(con->pending));
-	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+	if (console_read(con, space) < 0)
 		return;
-	if (n <= 0) {
-		con->in_eof = 1;
-		console_stop_input(con);
-		return;
-	}
-	con->pending_len = console_filter(con, con->pending, n);
-	con->pending_off = 0;
-	con->pending_off += con->input.push(con->input.opaque, con->pending,
-					    con->pending_len);
-	if (con->pending_off < con->pending_len)
-		console_stop_input(con);
+	console_pump(con);
 }
 
 static void console_on_ready(struct event_source *src, uint32_t events)

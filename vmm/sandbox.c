@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -203,4 +204,35 @@ int sandbox_enter(enum sandbox_thread kind, enum sandbox_mode mode)
 		pr_err("seccomp filter for %s: %s", thread_names[kind],
 		       strerror(-ret));
 	return ret;
+}
+
+/*
+ * The jailer part: everything vmm needs from the file system and its
+ * privileges is open by now (/dev/kvm, kernel, initrd, disks), so it can
+ * give up the rest before the guest runs. chroot first (it needs the
+ * privilege), then groups, group, user -- in that order, or the later
+ * ones would no longer be allowed.
+ */
+int sandbox_drop_privileges(const char *chroot_dir, int drop_user,
+			    unsigned int uid, unsigned int gid)
+{
+	if (chroot_dir && (chroot(chroot_dir) < 0 || chdir("/") < 0)) {
+		pr_err("--chroot '%s': %s", chroot_dir, strerror(errno));
+		return -errno;
+	}
+	if (!drop_user)
+		return 0;
+	if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0) {
+		pr_err("--user %u:%u: %s", uid, gid, strerror(errno));
+		return -errno;
+	}
+	/* Make sure there is no way back. */
+	if (uid != 0 && setuid(0) == 0) {
+		pr_err("--user %u:%u: could regain root; refusing to run", uid,
+		       gid);
+		return -EPERM;
+	}
+	pr_info("running as %u:%u%s%s", uid, gid, chroot_dir ? " in " : "",
+		chroot_dir ? chroot_dir : "");
+	return 0;
 }

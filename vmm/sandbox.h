@@ -35,4 +35,13 @@ int sandbox_parse_mode(const char *s, enum sandbox_mode *out);
  */
 int sandbox_enter(enum sandbox_thread kind, enum sandbox_mode mode);
 
+/*
+ * sandbox_drop_privileges() - once every file and device vmm needs is
+ * open: chroot to @chroot_dir (NULL: stay), then, if @drop_user, become
+ * @uid:@gid with no supplementary groups, and check root cannot be
+ * regained. Call before any vCPU thread exists. 0 or -errno (logged).
+ */
+int sandbox_drop_privileges(const char *chroot_dir, int drop_user,
+			    unsigned int uid, unsigned int gid);
+
 #endif

@@ -15,7 +15,6 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <time.h>
-#include <grp.h>
 #include <unistd.h>
 
 #include <linux/virtio_ids.h>
@@ -511,38 +510,13 @@ static int vm_setup_loop(struct vm *vm)
 	return 0;
 }
 
-/*
- * The jailer part: everything vmm needs from the file system and its
- * privileges is open by now (/dev/kvm, kernel, initrd, disks), so it can
- * give up the rest before the guest runs. chroot first (it needs the
- * privilege), then groups, group, user -- in that order, or the later
- * ones would no longer be allowed.
- */
 static int vm_drop_privileges(const struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 
-	if (cfg->chroot_dir &&
-	    (chroot(cfg->chroot_dir) < 0 || chdir("/") < 0)) {
-		pr_err("--chroot '%s': %s", cfg->chroot_dir, strerror(errno));
+	if (sandbox_drop_privileges(cfg->chroot_dir, cfg->drop_user, cfg->uid,
+				    cfg->gid))
 		return VMM_EXIT_INTERNAL;
-	}
-	if (!cfg->drop_user)
-		return 0;
-	if (setgroups(0, NULL) < 0 || setgid(cfg->gid) < 0 ||
-	    setuid(cfg->uid) < 0) {
-		pr_err("--user %u:%u: %s", cfg->uid, cfg->gid, strerror(errno));
-		return VMM_EXIT_INTERNAL;
-	}
-	/* Make sure there is no way back. */
-	if (cfg->uid != 0 && setuid(0) == 0) {
-		pr_err("--user %u:%u: could regain root; refusing to run",
-		       cfg->uid, cfg->gid);
-		return VMM_EXIT_INTERNAL;
-	}
-	pr_info("running as %u:%u%s%s", cfg->uid, cfg->gid,
-		cfg->chroot_dir ? " in " : "",
-		cfg->chroot_dir ? cfg->chroot_dir : "");
 	return 0;
 }
 
