@@ -180,7 +180,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Ivmm \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 1800
-FUZZ_TARGETS := $(B)/fuzz/fuzz_virtqueue
+FUZZ_TARGETS := $(B)/fuzz/fuzz_virtqueue $(B)/fuzz/fuzz_loader \
+	$(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_mmio_bus
 
 $(B)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c vmm/devices/virtqueue.c \
 		vmm/memory/guest_mem.c vmm/log.c
@@ -188,6 +189,26 @@ $(B)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c vmm/devices/virtqueue.c \
 	@command -v $(FUZZ_CC) >/dev/null || { echo "clang not found: run scripts/setup.sh" >&2; exit 1; }
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lpthread
+
+$(B)/fuzz/fuzz_loader: tests/fuzz/fuzz_loader.c vmm/loader.c vmm/log.c \
+		vmm/memory/guest_mem.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lz -lpthread
+
+$(B)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c vmm/config.c vmm/log.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lpthread
+
+$(B)/fuzz/fuzz_mmio_bus: tests/fuzz/fuzz_mmio_bus.c vmm/devices/mmio_bus.c \
+		vmm/devices/uart_8250.c vmm/devices/pl031.c \
+		vmm/devices/virtio_mmio.c vmm/devices/virtio_rng.c \
+		vmm/devices/virtqueue.c vmm/memory/guest_mem.c vmm/log.c \
+		vmm/fdt/dt.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lfdt -lpthread
 
 # A short run of every target (part of the test suite); `make fuzz` is longer.
 fuzz-smoke: $(FUZZ_TARGETS)

@@ -101,6 +101,10 @@ static void check_config(const struct vm_config *cfg)
 	      cfg->seccomp == CONFIG_SECCOMP_OFF);
 	CHECK(cfg->rng == 0 || cfg->rng == 1);
 	CHECK(cfg->console_virtio == 0 || cfg->console_virtio == 1);
+	/* -1 would tell setresuid()/setresgid() to change nothing. */
+	if (cfg->drop_user)
+		CHECK(cfg->uid != (unsigned int)-1 &&
+		      cfg->gid != (unsigned int)-1);
 	CHECK(cfg->ndisks <= CONFIG_MAX_DISKS);
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		check_disk(&cfg->disks[i]);
@@ -135,6 +139,7 @@ static void check_cmdline(const struct vm_config *cfg)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	static char prog[] = "vmm";
 	struct vm_config cfg;
 	struct disk_config d;
 	char *argv[MAX_ARGS + 2];
@@ -150,7 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(buf, data, size);
 	buf[size] = '\0';
-	argv[0] = (char *)"vmm";
+	argv[0] = prog;
 	while (i < size && argc < MAX_ARGS + 1) {
 		argv[argc++] = buf + i;
 		i += strlen(buf + i) + 1;

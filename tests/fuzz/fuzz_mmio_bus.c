@@ -11,11 +11,14 @@
  * records, 12 bytes each; whatever follows is the initial RAM (rings,
  * descriptors, buffers). A record is
  *
- *   b0     what: 0 UART, 1 RTC, 2 virtio (register at base + offset),
- *          3 any address (the value), 4 a guest store to RAM at offset,
- *          5 bytes arriving on the UART's input, 6 a queue kick by
- *          ioeventfd (virtio_mmio_notify, queue = value), 7 around the
- *          start or end of a region (offset bits 0-1 pick it)
+ *   b0     bits 0-2 what: 0 UART, 1 RTC, 2 virtio (register at base +
+ *          offset), 3 any address (the value), 4 a guest store to RAM at
+ *          offset, 5 bytes arriving on the UART's input, 6 a queue kick
+ *          by ioeventfd (virtio_mmio_notify, queue = value), 7 around the
+ *          start or end of a region (offset bits 0-1 pick it); bit 3: the
+ *          value becomes a guest address, the end of RAM minus the value's
+ *          low 16 bits (so a ring or buffer against the end of RAM is a
+ *          short search, not a 32-bit needle)
  *   b1     bit 0 write, bits 1-2 width 1/2/4/8, bit 3 a bad width
  *          (0 or 9..15, from bits 4-7)
  *   b2-3   offset (little endian)
@@ -219,7 +222,7 @@ static const struct virtio_dev_ops chk_rng_ops = {
 	.reset = chk_reset,
 };
 
-static int setup(uint8_t *ram)
+static void setup(uint8_t *ram)
 {
 	struct mmio_region uart = {
 		.name = "uart",
@@ -267,7 +270,6 @@ static int setup(uint8_t *ram)
 	CHECK(mmio_bus_register(&f.bus, &uart) == 0);
 	CHECK(mmio_bus_register(&f.bus, &rtc) == 0);
 	CHECK(mmio_bus_register(&f.bus, &rng) == 0);
-	return 0;
 }
 
 static void teardown(void)
@@ -395,14 +397,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t off = get_le(rec + 2, 2), value = get_le(rec + 4, 8);
 		unsigned int which;
 
-		if (rec[1] & 8)
-			len = rec[1] >> 4 ? 8 + (rec[1] >> 4) % 8 : 0;
+		if (rec[1] & 8) /* 0, or 9..15 */
+			len = rec[1] >> 4 ? 9 + ((rec[1] >> 4) - 1) % 7 : 0;
+		if (rec[0] & 8)
+			value = LAYOUT_RAM_BASE + RAM_SIZE - (value & 0xffff);
 		switch (rec[0] % 8) {
 		case REC_UART:
 		case REC_RTC:
 		case REC_VIRTIO:
-			/* Mostly inside the region, a few bytes past its end.
-			 */
+			/* Mostly inside the region, some bytes past it. */
 			which = rec[0] % 8;
 			bus_access(regions[which].base +
 					   off % (regions[which].size + 8),

@@ -31,31 +31,37 @@ static void rng_read_config(void *dev, uint64_t off, uint8_t *data,
 	memset(data, 0, len); /* no config space */
 }
 
-/* Fill the writable segments of @req; returns the bytes written. */
+/*
+ * Fill the writable segments of @req, at most VIRTIO_RNG_MAX_REQUEST bytes
+ * in all; returns the bytes written.
+ */
 static uint32_t fill(struct virtio_rng *rng, const struct vq_req *req)
 {
-	uint64_t total = 0;
+	uint32_t total = 0;
 
 	for (unsigned int i = req->n_out; i < req->n_out + req->n_in; i++) {
 		uint8_t *p = req->iov[i].iov_base;
 		size_t left = req->iov[i].iov_len;
 
+		if (left > VIRTIO_RNG_MAX_REQUEST - total)
+			left = VIRTIO_RNG_MAX_REQUEST - total;
 		while (left) {
-			/* getrandom gives at most 32 MiB - 1 at a time. */
-			ssize_t n = rng->source(p, left > 65536 ? 65536 : left);
+			ssize_t n = rng->source(p, left);
 
 			if (n <= 0) {
 				pr_warn_ratelimited(
 					"virtio-rng: entropy source "
 					"failed");
-				return (uint32_t)total;
+				return total;
 			}
 			p += n;
-			left -= n;
-			total += n;
+			left -= (size_t)n;
+			total += (uint32_t)n;
 		}
+		if (total == VIRTIO_RNG_MAX_REQUEST)
+			break;
 	}
-	return (uint32_t)total;
+	return total;
 }
 
 static void rng_notify(void *dev, struct virtio_mmio *t, unsigned int q)

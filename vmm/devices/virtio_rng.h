@@ -11,6 +11,12 @@
 
 #include "devices/virtio_mmio.h"
 
+/*
+ * Bytes one request may get: a guest can describe gigabytes, and filling
+ * them would hold the event loop; the used length says what it got.
+ */
+#define VIRTIO_RNG_MAX_REQUEST 65536
+
 /* Entropy source: fills @buf, returns bytes or -1. Tests pass a fake. */
 typedef ssize_t (*virtio_rng_source_fn)(void *buf, size_t len);
 

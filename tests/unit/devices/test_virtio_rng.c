@@ -106,6 +106,23 @@ START_TEST(readable_buffers_are_not_written)
 }
 END_TEST
 
+START_TEST(huge_requests_are_capped)
+{
+	uint32_t id, len;
+
+	/* 8 segments of 32 KiB (they may overlap: the guest decides). */
+	for (uint16_t i = 0; i < 8; i++)
+		fake_desc(&f, i, FAKE_DATA, 32768,
+			  VRING_DESC_F_WRITE | (i < 7 ? VRING_DESC_F_NEXT : 0),
+			  i + 1);
+	fake_avail_add(&f, 0);
+	virtio_mmio_notify(&t, 0);
+	used(0, &id, &len);
+	ck_assert_uint_eq(len, VIRTIO_RNG_MAX_REQUEST);
+	ck_assert_uint_eq(rng.bytes, VIRTIO_RNG_MAX_REQUEST);
+}
+END_TEST
+
 START_TEST(no_features_no_config)
 {
 	uint8_t b[4] = { 1, 2, 3, 4 };
@@ -124,7 +141,8 @@ static Suite *virtio_rng_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	unit_add_tests(tc, buffers_are_filled,
 		       failing_source_reports_what_it_gave,
-		       readable_buffers_are_not_written, no_features_no_config);
+		       readable_buffers_are_not_written,
+		       huge_requests_are_capped, no_features_no_config);
 	suite_add_tcase(s, tc);
 	return s;
 }
