@@ -327,23 +327,8 @@ static int vm_create_devices(struct vm *vm)
 					   .bus = &vm->bus,
 					   .mem = &vm->mem,
 					   .loop = &vm->loop };
-	struct mmio_region uart = {
-		.name = "uart",
-		.dt_name = "uart",
-		.base = LAYOUT_UART_BASE,
-		.size = LAYOUT_UART_SIZE,
-		.ops = &uart_8250_ops,
-		.opaque = &vm->uart,
-		.is_console = 1,
-	};
-	struct mmio_region rtc = {
-		.name = "rtc",
-		.dt_name = "rtc",
-		.base = LAYOUT_RTC_BASE,
-		.size = LAYOUT_RTC_SIZE,
-		.ops = &pl031_ops,
-		.opaque = &vm->rtc,
-	};
+	struct mmio_region uart = uart_8250_region(&vm->uart, LAYOUT_UART_BASE);
+	struct mmio_region rtc = pl031_region(&vm->rtc, LAYOUT_RTC_BASE);
 
 	mmio_bus_init(&vm->bus);
 	vm->host.bus = &vm->bus;

@@ -7,15 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include <linux/virtio_ids.h>
 
-#include "devices/mmio_bus.h"
-#include "kvm.h"
 #include "log.h"
-#include "memory/layout.h"
 
 int vm_disks_open(const struct vm_config *cfg, struct vm_disk **out, char *why,
 		  size_t why_len)

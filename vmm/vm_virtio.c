@@ -55,14 +55,7 @@ int vm_virtio_attach(struct vm_virtio *v, unsigned int slot, uint32_t device_id,
 		     const struct vm_virtio_env *env)
 {
 	gpa_t base = LAYOUT_VIRTIO_BASE + slot * LAYOUT_VIRTIO_SLOT;
-	struct mmio_region r = {
-		.name = v->name,
-		.dt_name = "virtio_mmio",
-		.base = base,
-		.size = LAYOUT_VIRTIO_SLOT,
-		.ops = &virtio_mmio_ops,
-		.opaque = &v->t,
-	};
+	struct mmio_region r = virtio_mmio_region(&v->t, v->name, base);
 	int ret;
 
 	v->irq.set_level = irq_set;

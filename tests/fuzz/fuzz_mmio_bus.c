@@ -224,31 +224,9 @@ static const struct virtio_dev_ops chk_rng_ops = {
 
 static void setup(uint8_t *ram)
 {
-	struct mmio_region uart = {
-		.name = "uart",
-		.dt_name = "uart",
-		.base = LAYOUT_UART_BASE,
-		.size = LAYOUT_UART_SIZE,
-		.ops = &uart_8250_ops,
-		.opaque = &f.uart,
-		.is_console = 1,
-	};
-	struct mmio_region rtc = {
-		.name = "rtc",
-		.dt_name = "rtc",
-		.base = LAYOUT_RTC_BASE,
-		.size = LAYOUT_RTC_SIZE,
-		.ops = &pl031_ops,
-		.opaque = &f.rtc,
-	};
-	struct mmio_region rng = {
-		.name = "rng",
-		.dt_name = "virtio_mmio",
-		.base = RNG_BASE,
-		.size = LAYOUT_VIRTIO_SLOT,
-		.ops = &virtio_mmio_ops,
-		.opaque = &f.t,
-	};
+	struct mmio_region uart = uart_8250_region(&f.uart, LAYOUT_UART_BASE);
+	struct mmio_region rtc = pl031_region(&f.rtc, LAYOUT_RTC_BASE);
+	struct mmio_region rng = virtio_mmio_region(&f.t, "rng", RNG_BASE);
 
 	memset(&f, 0, sizeof(f));
 	guest_mem_init_from(&f.mem, LAYOUT_RAM_BASE, ram, RAM_SIZE);

@@ -121,6 +121,18 @@ static void pl031_dt_node(void *opaque, struct dt_builder *dt)
 	dt_prop_string(dt, "clock-names", "apb_pclk");
 }
 
+struct mmio_region pl031_region(struct pl031 *rtc, gpa_t base)
+{
+	return (struct mmio_region){
+		.name = "rtc",
+		.dt_name = "rtc",
+		.base = base,
+		.size = LAYOUT_RTC_SIZE,
+		.ops = &pl031_ops,
+		.opaque = rtc,
+	};
+}
+
 const struct mmio_ops pl031_ops = {
 	.read = pl031_mmio_read,
 	.write = pl031_mmio_write,

@@ -32,4 +32,7 @@ void pl031_destroy(struct pl031 *rtc);
 
 extern const struct mmio_ops pl031_ops;
 
+/* pl031_region() - the bus region of @rtc at @base. */
+struct mmio_region pl031_region(struct pl031 *rtc, gpa_t base);
+
 #endif

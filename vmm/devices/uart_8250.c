@@ -231,6 +231,19 @@ static void uart_dt_node(void *opaque, struct dt_builder *dt)
 	dt_prop_spi(dt, u->irq->spi);
 }
 
+struct mmio_region uart_8250_region(struct uart_8250 *u, gpa_t base)
+{
+	return (struct mmio_region){
+		.name = "uart",
+		.dt_name = "uart",
+		.base = base,
+		.size = LAYOUT_UART_SIZE,
+		.ops = &uart_8250_ops,
+		.opaque = u,
+		.is_console = 1,
+	};
+}
+
 const struct mmio_ops uart_8250_ops = {
 	.read = uart_mmio_read,
 	.write = uart_mmio_write,

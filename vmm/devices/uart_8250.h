@@ -58,7 +58,12 @@ unsigned int uart_8250_rx_space(struct uart_8250 *u);
 /* uart_8250_push_rx() - queue up to @len input bytes; returns how many. */
 size_t uart_8250_push_rx(struct uart_8250 *u, const uint8_t *buf, size_t len);
 
-/* mmio_region template for the bus; set base, opaque. */
 extern const struct mmio_ops uart_8250_ops;
+
+/*
+ * uart_8250_region() - the bus region of @u at @base: its register window,
+ * node name and ops, marked as the console (/chosen/stdout-path).
+ */
+struct mmio_region uart_8250_region(struct uart_8250 *u, gpa_t base);
 
 #endif

@@ -319,6 +319,19 @@ static void virtio_mmio_dt_node(void *opaque, struct dt_builder *dt)
 	dt_prop_empty(dt, "dma-coherent");
 }
 
+struct mmio_region virtio_mmio_region(struct virtio_mmio *t, const char *name,
+				      gpa_t base)
+{
+	return (struct mmio_region){
+		.name = name,
+		.dt_name = "virtio_mmio",
+		.base = base,
+		.size = VIRTIO_MMIO_SIZE,
+		.ops = &virtio_mmio_ops,
+		.opaque = t,
+	};
+}
+
 const struct mmio_ops virtio_mmio_ops = {
 	.read = virtio_mmio_read,
 	.write = virtio_mmio_write,

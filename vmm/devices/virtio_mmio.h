@@ -102,4 +102,11 @@ void virtio_mmio_unlock(struct virtio_mmio *t);
 
 extern const struct mmio_ops virtio_mmio_ops;
 
+/*
+ * virtio_mmio_region() - the bus region of transport @t at @base (a
+ * virtio-mmio slot); @name (for logs and stats) is borrowed.
+ */
+struct mmio_region virtio_mmio_region(struct virtio_mmio *t, const char *name,
+				      gpa_t base);
+
 #endif

@@ -44,15 +44,8 @@ static uint8_t fdt[DT_MAX_SIZE];
 /* The machine vm.c would describe: 2 vCPUs, 256 MiB, GICv3, an initrd. */
 static void setup(void)
 {
-	struct mmio_region uart_r = {
-		.name = "uart", .dt_name = "uart", .base = LAYOUT_UART_BASE,
-		.size = LAYOUT_UART_SIZE, .ops = &uart_8250_ops,
-		.opaque = &uart, .is_console = 1,
-	};
-	struct mmio_region rtc_r = {
-		.name = "rtc", .dt_name = "rtc", .base = LAYOUT_RTC_BASE,
-		.size = LAYOUT_RTC_SIZE, .ops = &pl031_ops, .opaque = &rtc,
-	};
+	struct mmio_region uart_r = uart_8250_region(&uart, LAYOUT_UART_BASE);
+	struct mmio_region rtc_r = pl031_region(&rtc, LAYOUT_RTC_BASE);
 
 	memset(&m, 0, sizeof(m));
 	m.ncpus = 2;
@@ -383,8 +376,11 @@ static const struct mmio_ops hidden_ops = { .read = hidden_read };
 START_TEST(device_without_dt_node)
 {
 	struct mmio_region r = {
-		.name = "hidden", .dt_name = "hidden", .base = LAYOUT_MISC_BASE,
-		.size = SZ_4K, .ops = &hidden_ops,
+		.name = "hidden",
+		.dt_name = "hidden",
+		.base = LAYOUT_MISC_BASE,
+		.size = SZ_4K,
+		.ops = &hidden_ops,
 	};
 
 	ck_assert_int_eq(mmio_bus_register(&bus, &r), 0);
@@ -438,13 +434,12 @@ static Suite *dt_suite(void)
 	TCase *tc = tcase_create("dt");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	unit_add_tests(tc, header_valid, chosen,
-		       chosen_without_initrd_or_bootargs, memory, cpus, psci,
-		       timer_gicv3, timer_gicv2_cpu_mask,
-		       timer_gicv2_cpu_mask_eight_cpus, gicv3, gicv2,
-		       interrupt_parent_is_gic, uart_node, rtc_node,
-		       device_without_dt_node, largest_machine_fits,
-		       buffer_too_small);
+	unit_add_tests(
+		tc, header_valid, chosen, chosen_without_initrd_or_bootargs,
+		memory, cpus, psci, timer_gicv3, timer_gicv2_cpu_mask,
+		timer_gicv2_cpu_mask_eight_cpus, gicv3, gicv2,
+		interrupt_parent_is_gic, uart_node, rtc_node,
+		device_without_dt_node, largest_machine_fits, buffer_too_small);
 	suite_add_tcase(s, tc);
 	return s;
 }
