@@ -497,11 +497,15 @@ static const char usage_text[] =
 	"       bytes, or given twice read-write\n"
 	"    4  KVM unavailable (/dev/kvm missing, no access, or lacks a "
 	"feature)\n"
+	"    5  a host resource an option asks for is missing or busy (tap,\n"
+	"       /dev/vhost-*, vsock CID in use, hugetlbfs pages)\n"
 	"   10  guest rebooted (also a guest panic with panic=-1)\n"
 	"   11  guest crashed (KVM reported a crash event)\n"
 	"   12  --seccomp=log: vmm made a system call its filter refuses (a "
 	"vmm\n"
 	"       bug: please report it); with the default filter, SIGSYS (159)\n"
+	"   13  stopped hard: the API's stop, or an API shutdown the guest did\n"
+	"       not finish within the grace period\n"
 	"  124  --timeout expired\n"
 	"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";
 /* clang-format on */
