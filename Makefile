@@ -39,14 +39,17 @@ endif
 ifeq ($(HOST_ARCH),aarch64)
 ARM64_CC ?= $(CC)
 ARM64_CFLAGS := $(BASE_CFLAGS) $(shell pkg-config --cflags libfdt zlib liburing libseccomp 2>/dev/null)
-ARM64_LDLIBS := -lfdt -lz -luring -lseccomp -lpthread
+ARM64_LDLIBS := -lfdt -lz -luring -lseccomp -lyajl -levent_extra -levent_core \
+	-lpthread
 ARM64_LDFLAGS := $(SAN_LDFLAGS)
 else
 CROSS_COMPILE ?= aarch64-linux-gnu-
 ARM64_CC := $(CROSS_COMPILE)gcc
 SYSROOT := $(B)/arm64-sysroot
 ARM64_CFLAGS := $(BASE_CFLAGS) -I$(SYSROOT)/usr/include
-ARM64_LDLIBS := -lfdt -lz -luring -lseccomp -lpthread
+# Debian ships yajl's static archive as libyajl_s.a.
+ARM64_LDLIBS := -lfdt -lz -luring -lseccomp -lyajl_s -levent_extra \
+	-levent_core -lpthread
 ifeq ($(SANITIZE),1)
 # The sanitizer runtimes only link dynamically; the emulated host's
 # initramfs carries them and the shared libraries from the sysroot.
@@ -57,9 +60,14 @@ ARM64_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
 endif
 endif
 
-# Sources that need nothing but libc, libfdt and zlib: unit-tested on any host.
+# Sources that need no KVM (libc and the libraries above): unit-tested on any
+# host.
 CORE_SRCS := \
+	vmm/api.c \
+	vmm/api_server.c \
 	vmm/config.c \
+	vmm/config_file.c \
+	vmm/ctl.c \
 	vmm/devices/blk_backend.c \
 	vmm/devices/boot_timer.c \
 	vmm/devices/mmio_bus.c \
@@ -75,7 +83,8 @@ CORE_SRCS := \
 	vmm/loader.c \
 	vmm/log.c \
 	vmm/memory/guest_mem.c \
-	vmm/memory/layout.c
+	vmm/memory/layout.c \
+	vmm/sandbox.c
 
 # Sources that drive KVM on arm64.
 KVM_SRCS := \
@@ -84,7 +93,6 @@ KVM_SRCS := \
 	vmm/event_loop.c \
 	vmm/kvm.c \
 	vmm/main.c \
-	vmm/sandbox.c \
 	vmm/vcpu/arm64_regs.c \
 	vmm/vcpu/vcpu.c \
 	vmm/vm.c \
@@ -106,11 +114,14 @@ deps-check:
 	    { ! command -v $(ARM64_CC) >/dev/null || \
 	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/libfdt.a ] || \
 	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/liburing.a ] || \
-	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/libseccomp.a ]; }; then \
+	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/libseccomp.a ] || \
+	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/libyajl_s.a ] || \
+	      [ ! -f $(SYSROOT)/usr/lib/aarch64-linux-gnu/libevent_core.a ]; }; then \
 		echo "missing the arm64 cross toolchain or $(SYSROOT):" \
 		     "run scripts/setup.sh (installs gcc-aarch64-linux-gnu" \
 		     "and fetches Debian's arm64 libfdt-dev, zlib1g-dev," \
-		     "liburing-dev, libseccomp-dev)" >&2; \
+		     "liburing-dev, libseccomp-dev, libyajl-dev," \
+		     "libevent-dev)" >&2; \
 		exit 1; fi
 .PHONY: deps-check
 
@@ -128,13 +139,16 @@ NATIVE_CC ?= cc
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 NATIVE_CFLAGS := $(BASE_CFLAGS) $(shell pkg-config --cflags libfdt zlib 2>/dev/null)
-NATIVE_LIBS := -lfdt -lz -luring -lpthread $(SAN_LDFLAGS)
+NATIVE_LIBS := -lfdt -lz -luring -lseccomp -lyajl -levent_extra -levent_core -lpthread \
+	$(SAN_LDFLAGS)
 # Sanitized objects live apart, so switching SANITIZE never mixes builds.
 N := $(B)/native$(if $(filter 1,$(SANITIZE)),-san)
 NATIVE_CORE_OBJS := $(patsubst %.c,$(N)/obj/%.o,$(CORE_SRCS))
 
 UNIT_TESTS := \
+	tests/unit/test_api.c \
 	tests/unit/test_config.c \
+	tests/unit/test_config_file.c \
 	tests/unit/test_events.c \
 	tests/unit/test_loader.c \
 	tests/unit/devices/test_blk_backend.c \
@@ -181,7 +195,8 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Ivmm \
 FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 1800
 FUZZ_TARGETS := $(B)/fuzz/fuzz_virtqueue $(B)/fuzz/fuzz_loader \
-	$(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_mmio_bus
+	$(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_config_file \
+	$(B)/fuzz/fuzz_mmio_bus $(B)/fuzz/fuzz_api
 
 $(B)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c vmm/devices/virtqueue.c \
 		vmm/memory/guest_mem.c vmm/log.c
@@ -196,10 +211,22 @@ $(B)/fuzz/fuzz_loader: tests/fuzz/fuzz_loader.c vmm/loader.c vmm/log.c \
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lz -lpthread
 
-$(B)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c vmm/config.c vmm/log.c
+$(B)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c vmm/config.c \
+		vmm/config_file.c vmm/log.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lpthread
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lyajl -lpthread
+
+$(B)/fuzz/fuzz_config_file: tests/fuzz/fuzz_config_file.c vmm/config.c \
+		vmm/config_file.c vmm/log.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lyajl -lpthread
+
+$(B)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c vmm/api.c vmm/log.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lyajl -lpthread
 
 $(B)/fuzz/fuzz_mmio_bus: tests/fuzz/fuzz_mmio_bus.c vmm/devices/mmio_bus.c \
 		vmm/devices/uart_8250.c vmm/devices/pl031.c \

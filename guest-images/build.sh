@@ -25,7 +25,7 @@ force=0
 
 kdeb=$(find_deb 'linux-image-*-cloud-arm64')
 bbdeb=$(find_deb busybox-static)
-TOOLS=(mmio-probe mmio-stress blkbench)
+TOOLS=(mmio-probe mmio-stress blkbench sockreq)
 inputs=("$kdeb" "$bbdeb" "$REPO/guest-images/init" "$REPO/guest-images/lib.sh"
         "$REPO/guest-images/build.sh")
 for t in "${TOOLS[@]}"; do inputs+=("$REPO/guest-images/tools/$t.c"); done

@@ -80,7 +80,8 @@ fi
 LIBS=(ld-linux-aarch64.so.1 libc.so.6 libm.so.6 libpthread.so.0 libdl.so.2
       librt.so.1 libresolv.so.2 libutil.so.1 libgcc_s.so.1 libatomic.so.1
       libfdt.so.1 libz.so.1 libcheck.so.0 libsubunit.so.0
-      liburing.so.2 libseccomp.so.2
+      liburing.so.2 libseccomp.so.2 libevent_core-2.1.so.7
+      libevent_extra-2.1.so.7
       # for the ASan + UBSan build (make SANITIZE=1): build/arm64-san/vmm
       libasan.so.8 libubsan.so.1 libstdc++.so.6)
 

@@ -35,7 +35,7 @@ fi
 
 PKGS=(make gcc libc6-dev pkg-config check libfdt-dev zlib1g-dev
       device-tree-compiler cpio gzip liburing-dev e2fsprogs clang
-      libseccomp-dev)
+      libseccomp-dev libyajl-dev libevent-dev curl)
 if [ $NATIVE = 0 ]; then
     PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 fi
@@ -89,12 +89,27 @@ kernel_pkg() {
     echo "$dep"
 }
 
+# The arm64 libraries vmm links (static archives from the -dev packages,
+# shared objects for the sanitized build), and a file each must provide.
+SYSROOT_PKGS=(libfdt-dev libfdt1 zlib1g-dev zlib1g liburing-dev liburing2
+              libseccomp-dev libseccomp2 libyajl-dev libyajl2
+              libevent-dev libevent-2.1-7 libevent-core-2.1-7
+              libevent-extra-2.1-7 libevent-pthreads-2.1-7
+              libevent-openssl-2.1-7)
+SYSROOT_FILES=(usr/include/libfdt.h usr/include/zlib.h usr/include/liburing.h
+               usr/include/yajl/yajl_parse.h usr/include/event2/http.h
+               usr/lib/aarch64-linux-gnu/libfdt.a usr/lib/aarch64-linux-gnu/libz.a
+               usr/lib/aarch64-linux-gnu/liburing.a
+               usr/lib/aarch64-linux-gnu/libseccomp.a
+               usr/lib/aarch64-linux-gnu/libyajl_s.a
+               usr/lib/aarch64-linux-gnu/libevent_core.a
+               usr/lib/aarch64-linux-gnu/libevent_extra.a)
+
 mkdir -p "$DEBS"
 DEB_PKGS=("$(kernel_pkg linux-image-cloud-arm64)" "$(kernel_pkg linux-image-arm64)"
           busybox-static)
 if [ $NATIVE = 0 ]; then
-    DEB_PKGS+=(libfdt-dev libfdt1 zlib1g-dev zlib1g liburing-dev liburing2
-               libseccomp-dev libseccomp2)
+    DEB_PKGS+=("${SYSROOT_PKGS[@]}")
 fi
 need=()
 for p in "${DEB_PKGS[@]}"; do
@@ -119,30 +134,25 @@ else
     log "arm64 .debs already in build/debs"
 fi
 
-# arm64 sysroot with libfdt, zlib, liburing and libseccomp for cross-linking.
+# arm64 sysroot with the libraries above, for cross-linking.
+sysroot_complete() {
+    local f
+    for f in "${SYSROOT_FILES[@]}"; do [ -e "$SYSROOT/$f" ] || return 1; done
+}
 if [ $NATIVE = 0 ]; then
-    if [ -f "$SYSROOT/usr/include/libfdt.h" ] &&
-       [ -f "$SYSROOT/usr/include/zlib.h" ] &&
-       [ -f "$SYSROOT/usr/include/liburing.h" ] &&
-       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libfdt.a" ] &&
-       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libz.a" ] &&
-       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/liburing.a" ] &&
-       [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libseccomp.a" ]; then
+    if sysroot_complete; then
         log "arm64 sysroot already present (build/arm64-sysroot)"
     else
-        log "extracting libfdt/zlib/liburing into build/arm64-sysroot"
+        log "extracting ${SYSROOT_PKGS[*]} into build/arm64-sysroot"
         rm -rf "$SYSROOT"
         mkdir -p "$SYSROOT"
-        for p in libfdt-dev libfdt1 zlib1g-dev zlib1g liburing-dev liburing2 \
-                 libseccomp-dev libseccomp2; do
+        for p in "${SYSROOT_PKGS[@]}"; do
             deb=$(ls "$DEBS/${p}"_*_arm64.deb | sort -V | tail -n1)
             dpkg-deb -x "$deb" "$SYSROOT"
         done
-        [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libfdt.a" ] || die "libfdt.a missing in sysroot"
-        [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libz.a" ] || die "libz.a missing in sysroot"
-        [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/liburing.a" ] || die "liburing.a missing in sysroot"
-        [ -f "$SYSROOT/usr/include/liburing.h" ] || die "liburing.h missing in sysroot"
-        [ -f "$SYSROOT/usr/lib/aarch64-linux-gnu/libseccomp.a" ] || die "libseccomp.a missing in sysroot"
+        for f in "${SYSROOT_FILES[@]}"; do
+            [ -e "$SYSROOT/$f" ] || die "$f missing in build/arm64-sysroot"
+        done
     fi
 fi
 

@@ -27,6 +27,11 @@ void config_free(struct vm_config *cfg)
 	for (unsigned int i = 0; i < cfg->ndisks; i++)
 		free(cfg->disks[i].path);
 	cfg->ndisks = 0;
+	for (unsigned int i = 0; i < cfg->nowned; i++)
+		free(cfg->owned[i]);
+	free(cfg->owned);
+	cfg->owned = NULL;
+	cfg->nowned = 0;
 }
 
 int config_parse_size(const char *s, uint64_t *out)
@@ -59,8 +64,8 @@ int config_parse_size(const char *s, uint64_t *out)
 	return 0;
 }
 
-int config_parse_disk(const char *arg, struct disk_config *d, char *why,
-		      size_t why_len)
+static int parse_disk(const char *arg, const char *name, struct disk_config *d,
+		      char *why, size_t why_len)
 {
 	char *copy = strdup(arg), *opt, *save = NULL;
 
@@ -71,7 +76,7 @@ int config_parse_disk(const char *arg, struct disk_config *d, char *why,
 	}
 	d->path = strdup(strtok_r(copy, ",", &save) ?: "");
 	if (!d->path || !*d->path || *arg == ',') {
-		log_why(why, why_len, "--disk '%s': needs a file name", arg);
+		log_why(why, why_len, "%s '%s': needs a file name", name, arg);
 		goto err;
 	}
 	while ((opt = strtok_r(NULL, ",", &save))) {
@@ -82,27 +87,27 @@ int config_parse_disk(const char *arg, struct disk_config *d, char *why,
 
 			if (!*id || strlen(id) > CONFIG_SERIAL_MAX) {
 				log_why(why, why_len,
-					"--disk '%s': serial must be 1 to %d "
+					"%s '%s': serial must be 1 to %d "
 					"characters",
-					arg, CONFIG_SERIAL_MAX);
+					name, arg, CONFIG_SERIAL_MAX);
 				goto err;
 			}
 			for (const char *c = id; *c; c++) {
 				if (*c < 0x21 || *c > 0x7e) {
 					log_why(why, why_len,
-						"--disk '%s': serial must be "
+						"%s '%s': serial must be "
 						"printable ASCII without "
 						"spaces",
-						arg);
+						name, arg);
 					goto err;
 				}
 			}
 			strcpy(d->serial, id);
 		} else {
 			log_why(why, why_len,
-				"--disk '%s': unknown option '%s' (ro, "
+				"%s '%s': unknown option '%s' (ro, "
 				"serial=ID)",
-				arg, opt);
+				name, arg, opt);
 			goto err;
 		}
 	}
@@ -113,6 +118,12 @@ err:
 	d->path = NULL;
 	free(copy);
 	return -EINVAL;
+}
+
+int config_parse_disk(const char *arg, struct disk_config *d, char *why,
+		      size_t why_len)
+{
+	return parse_disk(arg, "--disk", d, why, why_len);
 }
 
 static int parse_uint(const char *s, unsigned int max, unsigned int *out)
@@ -145,6 +156,8 @@ enum {
 	OPT_TIMEOUT,
 	OPT_SERIAL_LOG,
 	OPT_EVENTS,
+	OPT_CONFIG,
+	OPT_API_SOCKET,
 };
 
 static const struct option long_options[] = {
@@ -165,14 +178,52 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "config", required_argument, NULL, OPT_CONFIG },
+	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
 
+/* option_index() - where option @opt is in long_options. */
+static int option_index(int opt)
+{
+	int i;
+
+	for (i = 0; long_options[i].name; i++)
+		if (long_options[i].val == opt)
+			break;
+	return i;
+}
+
+int config_option_repeatable(const char *key)
+{
+	static const char *const lists[] = { "disk", "net" };
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(*lists); i++)
+		if (strcmp(key, lists[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* clear_option() - forget a repeatable option's values so far. */
+static void clear_option(struct vm_config *cfg, int opt)
+{
+	if (opt == OPT_DISK) {
+		for (unsigned int i = 0; i < cfg->ndisks; i++)
+			free(cfg->disks[i].path);
+		cfg->ndisks = 0;
+	}
+}
+
+/*
+ * parse_option() - apply option @opt with value @arg. @name is how the
+ * user wrote its key ("--mem" on the command line, "mem" in a file) and
+ * starts every error message.
+ */
 static int parse_option(struct vm_config *cfg, int opt, const char *arg,
-			const char *optname, char *why, size_t why_len)
+			const char *name, char *why, size_t why_len)
 {
 	switch (opt) {
 	case 'k':
@@ -190,13 +241,14 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 	case 'm':
 		if (config_parse_size(arg, &cfg->mem_size)) {
 			log_why(why, why_len,
-				"--mem '%s': not a size (e.g. 512M, 2G)", arg);
+				"%s '%s': not a size (e.g. 512M, 2G)", name,
+				arg);
 			return -EINVAL;
 		}
 		if (cfg->mem_size == 0 || cfg->mem_size % (2ULL << 20)) {
 			log_why(why, why_len,
-				"--mem '%s': must be a non-zero multiple of 2M",
-				arg);
+				"%s '%s': must be a non-zero multiple of 2M",
+				name, arg);
 			return -EINVAL;
 		}
 		return 0;
@@ -204,7 +256,7 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		if (parse_uint(arg, CONFIG_MAX_CPUS, &cfg->cpus) ||
 		    cfg->cpus == 0) {
 			log_why(why, why_len,
-				"--cpus '%s': must be a number from 1 to %d",
+				"%s '%s': must be a number from 1 to %d", name,
 				arg, CONFIG_MAX_CPUS);
 			return -EINVAL;
 		}
@@ -217,44 +269,44 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		} else if (strcmp(arg, "v2") == 0) {
 			cfg->gic = CONFIG_GIC_V2;
 		} else {
-			log_why(why, why_len,
-				"--gic '%s': must be auto, v3 or v2", arg);
+			log_why(why, why_len, "%s '%s': must be auto, v3 or v2",
+				name, arg);
 			return -EINVAL;
 		}
 		return 0;
 	case OPT_LOG_LEVEL:
 		if (log_parse_level(arg, &cfg->log_level)) {
 			log_why(why, why_len,
-				"--log-level '%s': must be error, warn, info "
+				"%s '%s': must be error, warn, info "
 				"or "
 				"debug",
-				arg);
+				name, arg);
 			return -EINVAL;
 		}
 		return 0;
 	case OPT_DISK:
 		if (cfg->ndisks == CONFIG_MAX_DISKS) {
-			log_why(why, why_len, "--disk: at most %d disks",
+			log_why(why, why_len, "%s: at most %d disks", name,
 				CONFIG_MAX_DISKS);
 			return -EINVAL;
 		}
-		if (config_parse_disk(arg, &cfg->disks[cfg->ndisks], why,
-				      why_len))
+		if (parse_disk(arg, name, &cfg->disks[cfg->ndisks], why,
+			       why_len))
 			return -EINVAL;
 		cfg->ndisks++;
 		return 0;
 	case OPT_RNG:
 		if (strcmp(arg, "on") && strcmp(arg, "off")) {
-			log_why(why, why_len, "--rng '%s': must be on or off",
-				arg);
+			log_why(why, why_len, "%s '%s': must be on or off",
+				name, arg);
 			return -EINVAL;
 		}
 		cfg->rng = strcmp(arg, "on") == 0;
 		return 0;
 	case OPT_CONSOLE:
 		if (strcmp(arg, "uart") && strcmp(arg, "virtio")) {
-			log_why(why, why_len,
-				"--console '%s': must be uart or virtio", arg);
+			log_why(why, why_len, "%s '%s': must be uart or virtio",
+				name, arg);
 			return -EINVAL;
 		}
 		cfg->console_virtio = strcmp(arg, "virtio") == 0;
@@ -268,8 +320,7 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 			cfg->seccomp = CONFIG_SECCOMP_OFF;
 		} else {
 			log_why(why, why_len,
-				"--seccomp '%s': must be kill, log or off",
-				arg);
+				"%s '%s': must be kill, log or off", name, arg);
 			return -EINVAL;
 		}
 		return 0;
@@ -279,7 +330,8 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 
 		if (!colon || (size_t)(colon - arg) >= sizeof(uid)) {
 			log_why(why, why_len,
-				"--user '%s': must be UID:GID (numbers)", arg);
+				"%s '%s': must be UID:GID (numbers)", name,
+				arg);
 			return -EINVAL;
 		}
 		memcpy(uid, arg, (size_t)(colon - arg));
@@ -287,7 +339,8 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		if (parse_uint(uid, UINT_MAX - 1, &cfg->uid) ||
 		    parse_uint(colon + 1, UINT_MAX - 1, &cfg->gid)) {
 			log_why(why, why_len,
-				"--user '%s': must be UID:GID (numbers)", arg);
+				"%s '%s': must be UID:GID (numbers)", name,
+				arg);
 			return -EINVAL;
 		}
 		cfg->drop_user = 1;
@@ -300,9 +353,9 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		if (parse_uint(arg, 31536000, &cfg->timeout_s) ||
 		    cfg->timeout_s == 0) {
 			log_why(why, why_len,
-				"--timeout '%s': must be whole seconds, 1 to "
+				"%s '%s': must be whole seconds, 1 to "
 				"31536000",
-				arg);
+				name, arg);
 			return -EINVAL;
 		}
 		return 0;
@@ -312,8 +365,16 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 	case OPT_EVENTS:
 		cfg->events = arg;
 		return 0;
+	case OPT_API_SOCKET:
+		if (!*arg) {
+			log_why(why, why_len, "%s: needs a path", name);
+			return -EINVAL;
+		}
+		cfg->api_socket = arg;
+		return 0;
 	case OPT_STATS:
-		cfg->stats = 1;
+		/* "stats": false in a config file */
+		cfg->stats = !(arg && strcmp(arg, "false") == 0);
 		return 0;
 	case 'h':
 		cfg->help = 1;
@@ -322,13 +383,20 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		cfg->version = 1;
 		return 0;
 	}
-	log_why(why, why_len, "unknown option '%s'", optname);
+	log_why(why, why_len, "unknown option '%s'", name);
 	return -EINVAL;
 }
 
-int config_parse_args(struct vm_config *cfg, int argc, char *const argv[],
-		      char *why, size_t why_len)
+/*
+ * One getopt pass over argv. The first pass (@config_pass) only takes
+ * --config, so the file is read before the rest of the command line,
+ * which overrides it.
+ */
+static int parse_argv(struct vm_config *cfg, int argc, char *const argv[],
+		      int config_pass, char *why, size_t why_len)
 {
+	uint64_t replaced = 0;
+	char name[40];
 	int opt, idx;
 
 	/* getopt keeps state in globals: reset so tests can parse twice. */
@@ -336,6 +404,7 @@ int config_parse_args(struct vm_config *cfg, int argc, char *const argv[],
 	opterr = 0;
 	for (;;) {
 		int prev = optind ? optind : 1;
+		int oi;
 
 		opt = getopt_long(argc, argv, "+:k:i:m:c:hV", long_options,
 				  &idx);
@@ -351,20 +420,89 @@ int config_parse_args(struct vm_config *cfg, int argc, char *const argv[],
 				argv[prev < argc ? prev : argc - 1]);
 			return -EINVAL;
 		}
-		if (parse_option(cfg, opt, optarg, argv[prev], why, why_len))
+		if (config_pass != (opt == OPT_CONFIG))
+			continue;
+		if (opt == OPT_CONFIG) {
+			cfg->config_file = optarg;
+			continue;
+		}
+		oi = option_index(opt);
+		snprintf(name, sizeof(name), "--%s", long_options[oi].name);
+		if (config_option_repeatable(long_options[oi].name) &&
+		    !(replaced & (1ULL << oi))) {
+			/* The command line's list replaces the file's. */
+			clear_option(cfg, opt);
+			replaced |= 1ULL << oi;
+		}
+		if (parse_option(cfg, opt, optarg, name, why, why_len))
 			return -EINVAL;
 	}
 	if (optind < argc) {
 		log_why(why, why_len, "unexpected argument '%s'", argv[optind]);
 		return -EINVAL;
 	}
+	return 0;
+}
+
+int config_parse_args(struct vm_config *cfg, int argc, char *const argv[],
+		      char *why, size_t why_len)
+{
+	if (parse_argv(cfg, argc, argv, 1, why, why_len))
+		return -EINVAL;
+	if (cfg->config_file &&
+	    config_load_file(cfg, cfg->config_file, why, why_len))
+		return -EINVAL;
+	if (parse_argv(cfg, argc, argv, 0, why, why_len))
+		return -EINVAL;
 	if (cfg->help || cfg->version)
 		return 0;
 	if (!cfg->kernel) {
-		log_why(why, why_len, "--kernel FILE is required");
+		log_why(why, why_len,
+			"--kernel FILE is required (or \"kernel\" in "
+			"--config)");
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int config_set(struct vm_config *cfg, const char *key, const char *value,
+	       const char *name, char *why, size_t why_len)
+{
+	for (size_t i = 0; long_options[i].name; i++) {
+		if (strcmp(long_options[i].name, key))
+			continue;
+		return parse_option(cfg, long_options[i].val, value, name, why,
+				    why_len);
+	}
+	log_why(why, why_len, "unknown option '%s'", name);
+	return -EINVAL;
+}
+
+int config_option_kind(const char *key)
+{
+	static const char *const not_in_file[] = { "config", "help",
+						   "version" };
+
+	for (size_t i = 0; i < sizeof(not_in_file) / sizeof(*not_in_file); i++)
+		if (strcmp(key, not_in_file[i]) == 0)
+			return -ENOENT;
+	for (size_t i = 0; long_options[i].name; i++) {
+		if (strcmp(long_options[i].name, key))
+			continue;
+		if (long_options[i].has_arg == no_argument)
+			return CONFIG_KIND_FLAG;
+		return config_option_repeatable(key) ? CONFIG_KIND_LIST
+						     : CONFIG_KIND_VALUE;
+	}
+	return -ENOENT;
+}
+
+const char *config_option_at(size_t i)
+{
+	for (size_t n = 0; long_options[n].name; n++)
+		if (n == i)
+			return long_options[n].name;
+	return NULL;
 }
 
 /* Whether the command line sets kernel parameter @key ("console="). */
@@ -429,6 +567,8 @@ char *config_kernel_cmdline(const struct vm_config *cfg, char *why,
 /* clang-format off: the help text is laid out as it prints */
 static const char usage_text[] =
 	"Usage: vmm --kernel FILE [options]\n"
+	"       vmm ctl SOCKET COMMAND   (drive a running vmm; vmm ctl "
+	"--help)\n"
 	"Boot an arm64 Linux kernel in a KVM microVM. The guest's console is "
 	"this\n"
 	"terminal: raw mode when stdin is a terminal (Ctrl-A x quits, Ctrl-A\n"
@@ -478,6 +618,14 @@ static const char usage_text[] =
 	"                        shutdown_requested, "
 	"guest_poweroff/reboot/crash,\n"
 	"                        timeout, exit)\n"
+	"      --config FILE     read options from a JSON file: keys are the "
+	"long\n"
+	"                        option names, values what the option takes "
+	"(see\n"
+	"                        the README); options given here override it\n"
+	"      --api-socket PATH serve the control API (HTTP + JSON) on this "
+	"Unix\n"
+	"                        socket, mode 0600; see 'vmm ctl --help'\n"
 	"      --user UID:GID    drop to this user and group once set up\n"
 	"      --chroot DIR      chroot to DIR once every file is open\n"
 	"      --dump-dtb FILE   write the guest's device tree blob and exit\n"
@@ -504,7 +652,8 @@ static const char usage_text[] =
 	"   12  --seccomp=log: vmm made a system call its filter refuses (a "
 	"vmm\n"
 	"       bug: please report it); with the default filter, SIGSYS (159)\n"
-	"   13  stopped hard: the API's stop, or an API shutdown the guest did\n"
+	"   13  stopped hard: the API's stop, or an API shutdown the guest "
+	"did\n"
 	"       not finish within the grace period\n"
 	"  124  --timeout expired\n"
 	"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";

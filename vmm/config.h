@@ -58,9 +58,13 @@ struct vm_config {
 	const char *chroot_dir;	     /* --chroot: after set-up */
 	const char *serial_log;	     /* --serial-log: tee the console */
 	const char *events;	     /* --events: lifecycle JSON lines */
+	const char *api_socket;	     /* --api-socket: the control API */
 	unsigned int timeout_s;	     /* --timeout: 0 = none */
 	int drop_user;		     /* --user given */
 	unsigned int uid, gid;
+	const char *config_file; /* --config: read before the CLI */
+	char **owned;		 /* strings read from the config file */
+	unsigned int nowned;
 	int stats; /* print counters at exit */
 	int help;
 	int version;
@@ -100,6 +104,52 @@ int config_parse_size(const char *s, uint64_t *out);
  */
 char *config_kernel_cmdline(const struct vm_config *cfg, char *why,
 			    size_t why_len);
+
+/*
+ * config_set() - apply option @key (its long name, "mem") with @value, as
+ * if given on the command line; @name starts any error message. @value
+ * must outlive @cfg (see config_own()). Returns 0 or -EINVAL with @why.
+ */
+int config_set(struct vm_config *cfg, const char *key, const char *value,
+	       const char *name, char *why, size_t why_len);
+
+enum config_kind {
+	CONFIG_KIND_VALUE, /* one value: "mem": "512M" */
+	CONFIG_KIND_FLAG,  /* no value on the CLI: "stats": true */
+	CONFIG_KIND_LIST,  /* repeatable: "disk": ["a.img", "b.img,ro"] */
+};
+
+/*
+ * config_option_kind() - the enum config_kind of option @key in a config
+ * file, or -ENOENT if it is not an option a file may hold.
+ */
+int config_option_kind(const char *key);
+/* config_option_repeatable() - whether option @key may be given again. */
+int config_option_repeatable(const char *key);
+/* config_option_at() - the long name of the @i-th option, NULL past the end. */
+const char *config_option_at(size_t i);
+
+/* config_own() - a copy of @s that @cfg frees; NULL when out of memory. */
+char *config_own(struct vm_config *cfg, const char *s, size_t len);
+
+/*
+ * config_parse_json() - apply the JSON config file text @text (@len bytes)
+ * to @cfg. @file names it in errors, which look like "FILE:LINE: ...".
+ * Pure: no I/O. Returns 0 or -EINVAL with @why.
+ */
+int config_parse_json(struct vm_config *cfg, const char *text, size_t len,
+		      const char *file, char *why, size_t why_len);
+
+/* config_load_file() - read @path and config_parse_json() it. */
+int config_load_file(struct vm_config *cfg, const char *path, char *why,
+		     size_t why_len);
+
+/*
+ * config_to_json() - @cfg as a config file (the same schema), for the
+ * control API and for round trips. Returns a malloc'd NUL-terminated
+ * string, or NULL when out of memory.
+ */
+char *config_to_json(const struct vm_config *cfg);
 
 /* config_usage() - the --help text. */
 const char *config_usage(void);

@@ -41,6 +41,11 @@ int log_parse_level(const char *s, enum log_level *out)
 	return -EINVAL;
 }
 
+const char *log_level_name(enum log_level level)
+{
+	return level <= LOG_DEBUG ? level_names[level] : "?";
+}
+
 void log_why(char *why, size_t why_len, const char *fmt, ...)
 {
 	va_list ap;

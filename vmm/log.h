@@ -31,6 +31,8 @@ void log_why(char *why, size_t why_len, const char *fmt, ...)
 
 /* log_parse_level() - "error", "warn", "info", "debug" → 0 or -EINVAL. */
 int log_parse_level(const char *s, enum log_level *out);
+/* log_level_name() - the name log_parse_level() takes for @level. */
+const char *log_level_name(enum log_level level);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

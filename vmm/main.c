@@ -5,9 +5,11 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "config.h"
+#include "ctl.h"
 #include "exit_codes.h"
 #include "log.h"
 #include "vm.h"
@@ -15,7 +17,7 @@
 int main(int argc, char *argv[])
 {
 	struct vm_config cfg;
-	char why[256];
+	char why[512];
 	int ret;
 
 	/*
@@ -23,6 +25,8 @@ int main(int argc, char *argv[])
 	 * open for a guest's lifetime (and must not leak into a jail).
 	 */
 	close_range(3, ~0U, 0);
+	if (argc >= 2 && strcmp(argv[1], "ctl") == 0)
+		return ctl_main(argc - 1, argv + 1);
 	config_init(&cfg);
 	if (config_parse_args(&cfg, argc, argv, why, sizeof(why))) {
 		fprintf(stderr, "vmm: error: %s\nTry 'vmm --help'.\n", why);

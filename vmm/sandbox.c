@@ -80,10 +80,21 @@ static const char *const main_syscalls[] = {
 	"newfstatat",  "statx",	    "lseek", "fcntl",
 };
 
+/* The control API thread: libevent's loop on the socket, and removing the
+ * socket file when it ends. */
+static const char *const api_syscalls[] = {
+	"epoll_pwait", "epoll_ctl", "accept4",	  "accept",	"close",
+	"fcntl",       "shutdown",  "getsockopt", "setsockopt", "getsockname",
+	"getpeername", "recvfrom",  "sendto",	  "unlinkat",
+};
+
 static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN,    KVM_SET_VCPU_EVENTS, KVM_IRQ_LINE,
 	BLKDISCARD, BLKZEROOUT,		 TCGETS,
 };
+
+/* libevent asks how much a socket holds before reading it. */
+static const unsigned long api_ioctls[] = { FIONREAD };
 
 static const unsigned long main_ioctls[] = {
 	KVM_IRQ_LINE, BLKDISCARD, BLKZEROOUT, TCGETS, TCSETS, TCSETSW, TCSETSF,
@@ -92,6 +103,7 @@ static const unsigned long main_ioctls[] = {
 static const char *thread_names[] = {
 	[SANDBOX_VCPU] = "a vCPU thread",
 	[SANDBOX_MAIN] = "the main thread",
+	[SANDBOX_API] = "the API thread",
 };
 
 static __thread enum sandbox_thread current_kind;
@@ -188,14 +200,20 @@ int sandbox_enter(enum sandbox_thread kind, enum sandbox_mode mode)
 	if (!ret && kind == SANDBOX_MAIN)
 		ret = allow_all(ctx, main_syscalls,
 				sizeof(main_syscalls) / sizeof(char *));
-	if (!ret)
-		ret = kind == SANDBOX_VCPU
-			      ? allow_ioctls(ctx, vcpu_ioctls,
-					     sizeof(vcpu_ioctls) /
-						     sizeof(vcpu_ioctls[0]))
-			      : allow_ioctls(ctx, main_ioctls,
-					     sizeof(main_ioctls) /
-						     sizeof(main_ioctls[0]));
+	if (!ret && kind == SANDBOX_API)
+		ret = allow_all(ctx, api_syscalls,
+				sizeof(api_syscalls) / sizeof(char *));
+	if (!ret && kind == SANDBOX_VCPU)
+		ret = allow_ioctls(ctx, vcpu_ioctls,
+				   sizeof(vcpu_ioctls) /
+					   sizeof(vcpu_ioctls[0]));
+	if (!ret && kind == SANDBOX_API)
+		ret = allow_ioctls(ctx, api_ioctls,
+				   sizeof(api_ioctls) / sizeof(api_ioctls[0]));
+	if (!ret && kind == SANDBOX_MAIN)
+		ret = allow_ioctls(ctx, main_ioctls,
+				   sizeof(main_ioctls) /
+					   sizeof(main_ioctls[0]));
 	/* seccomp_load() sets PR_SET_NO_NEW_PRIVS as seccomp requires. */
 	if (!ret)
 		ret = seccomp_load(ctx);

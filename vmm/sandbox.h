@@ -23,6 +23,7 @@ enum sandbox_mode {
 enum sandbox_thread {
 	SANDBOX_VCPU,
 	SANDBOX_MAIN,
+	SANDBOX_API,
 };
 
 /* sandbox_parse_mode() - "kill", "log", "off" → 0 or -EINVAL. */

@@ -19,6 +19,8 @@
 
 #include <linux/virtio_ids.h>
 
+#include "api.h"
+#include "api_server.h"
 #include "console.h"
 #include "devices/boot_timer.h"
 #include "devices/mmio_bus.h"
@@ -74,6 +76,10 @@ struct vm {
 	uint64_t mpidr[CONFIG_MAX_CPUS];
 	int stop_requested;
 	int exit_code;
+	struct api_server api;	     /* --api-socket */
+	struct event_source api_src; /* eventfd: the API asks the main thread */
+	int api_shutdown;	     /* set by the API thread, read by main */
+	int statm_fd; /* /proc/self/statm, opened before a chroot */
 };
 
 /* First caller wins; safe from any thread. */
@@ -110,6 +116,7 @@ static void vm_request_stop(void *opaque, int code, const char *why)
 		events_emit("error", "reason", why, 1);
 	}
 	__atomic_store_n(&vm->host.stopping, 1, __ATOMIC_RELEASE);
+	vcpu_host_wake(&vm->host); /* paused vCPUs must see it too */
 	if (write(vm->stop_src.fd, &one, sizeof(one)) < 0)
 		pr_err("cannot wake the event loop: %s", strerror(errno));
 }
@@ -536,6 +543,8 @@ static int vm_run_vcpus(struct vm *vm)
 	events_emit("kernel_started", NULL, NULL, 0);
 	for (unsigned int i = 0; i < vm->nvcpus && !ret; i++)
 		ret = vcpu_start(&vm->vcpus[i]);
+	if (!ret && vm->cfg->api_socket)
+		ret = api_server_start(&vm->api, (int)vm->cfg->seccomp);
 	/*
 	 * Every thread exists now; from here the main thread only serves the
 	 * event loop and tears down, so it confines itself to that.
@@ -555,6 +564,7 @@ static int vm_run_vcpus(struct vm *vm)
 static void vm_stop_vcpus(struct vm *vm)
 {
 	__atomic_store_n(&vm->host.stopping, 1, __ATOMIC_RELEASE);
+	vcpu_host_wake(&vm->host);
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
@@ -646,8 +656,284 @@ static void vm_print_stats(struct vm *vm)
 	}
 }
 
+/* --- the control API (api.h): called on the API thread ------------------ */
+
+static const char *vm_state(struct vm *vm)
+{
+	if (__atomic_load_n(&vm->stop_requested, __ATOMIC_ACQUIRE))
+		return "stopping";
+	if (__atomic_load_n(&vm->api_shutdown, __ATOMIC_ACQUIRE))
+		return "shutting_down";
+	if (__atomic_load_n(&vm->host.paused, __ATOMIC_ACQUIRE))
+		return "paused";
+	return "running";
+}
+
+static void gen_key(yajl_gen g, const char *key)
+{
+	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
+}
+
+static void gen_num(yajl_gen g, uint64_t v)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%" PRIu64, v);
+	yajl_gen_number(g, num, strlen(num));
+}
+
+static void gen_u64(yajl_gen g, const char *key, uint64_t v)
+{
+	gen_key(g, key);
+	gen_num(g, v);
+}
+
+static uint64_t load(const uint64_t *v)
+{
+	return __atomic_load_n(v, __ATOMIC_RELAXED);
+}
+
+static int vm_api_status(void *opaque, yajl_gen g)
+{
+	struct vm *vm = opaque;
+	const char *state = vm_state(vm);
+	uint64_t boot_ms = load(&vm->boot_ms);
+
+	gen_key(g, "state");
+	yajl_gen_string(g, (const unsigned char *)state, strlen(state));
+	gen_u64(g, "vcpus", vm->nvcpus);
+	gen_u64(g, "memory_bytes", vm->mem.size);
+	gen_u64(g, "uptime_ms", events_ms_since_start());
+	gen_key(g, "boot_ms");
+	if (boot_ms)
+		gen_num(g, boot_ms);
+	else
+		yajl_gen_null(g);
+	gen_u64(g, "pid", (uint64_t)getpid());
+	gen_key(g, "version");
+	yajl_gen_string(g, (const unsigned char *)VMM_VERSION,
+			strlen(VMM_VERSION));
+	return 0;
+}
+
+/* Resident memory of the whole process, from the statm opened at set-up. */
+static uint64_t vm_rss_kib(const struct vm *vm)
+{
+	unsigned long long size, resident;
+	char buf[128];
+	ssize_t n;
+
+	if (vm->statm_fd < 0)
+		return 0;
+	n = pread(vm->statm_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	return resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
+}
+
+static void gen_virtio(yajl_gen g, const struct vm_virtio *v)
+{
+	gen_u64(g, "notifies", load(&v->t.notifies));
+	gen_u64(g, "interrupts", load(&v->t.interrupts));
+}
+
+static int vm_api_metrics(void *opaque, yajl_gen g)
+{
+	struct vm *vm = opaque;
+
+	gen_u64(g, "uptime_ms", events_ms_since_start());
+	gen_u64(g, "rss_kib", vm_rss_kib(vm));
+	gen_key(g, "vcpus");
+	yajl_gen_array_open(g);
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *c = &vm->vcpus[i];
+
+		yajl_gen_map_open(g);
+		gen_u64(g, "id", c->id);
+		gen_u64(g, "exits", vcpu_stat(&c->exits));
+		gen_key(g, "exits_by_reason");
+		yajl_gen_map_open(g);
+		gen_u64(g, "mmio", vcpu_stat(&c->mmio_exits));
+		gen_u64(g, "mmio_unhandled", vcpu_stat(&c->unhandled_mmio));
+		gen_u64(g, "mmio_undecodable", vcpu_stat(&c->nisv_exits));
+		gen_u64(g, "system_event", vcpu_stat(&c->system_events));
+		gen_u64(g, "signal", vcpu_stat(&c->interrupted));
+		yajl_gen_map_close(g);
+		yajl_gen_map_close(g);
+	}
+	yajl_gen_array_close(g);
+	gen_key(g, "devices");
+	yajl_gen_map_open(g);
+	gen_key(g, "uart");
+	yajl_gen_map_open(g);
+	gen_u64(g, "accesses", vm_region_accesses(vm, LAYOUT_UART_BASE));
+	gen_u64(g, "tx_bytes", load(&vm->uart.tx_bytes));
+	gen_u64(g, "rx_bytes", load(&vm->uart.rx_bytes));
+	yajl_gen_map_close(g);
+	gen_key(g, "rtc");
+	yajl_gen_map_open(g);
+	gen_u64(g, "accesses", vm_region_accesses(vm, LAYOUT_RTC_BASE));
+	yajl_gen_map_close(g);
+	for (unsigned int i = 0; vm->disks && i < vm->cfg->ndisks; i++) {
+		const struct vm_disk *d = &vm->disks[i];
+
+		gen_key(g, d->v.name);
+		yajl_gen_map_open(g);
+		gen_u64(g, "requests", load(&d->blk.requests));
+		gen_u64(g, "read_bytes", load(&d->blk.read_bytes));
+		gen_u64(g, "written_bytes", load(&d->blk.written_bytes));
+		gen_u64(g, "errors", load(&d->blk.errors));
+		gen_u64(g, "bad_chains", load(&d->v.t.vqs[0].bad_chains));
+		gen_virtio(g, &d->v);
+		yajl_gen_map_close(g);
+	}
+	if (vm->hvc_dev.attached) {
+		gen_key(g, "hvc0");
+		yajl_gen_map_open(g);
+		gen_u64(g, "requests", load(&vm->hvc.tx_requests));
+		gen_u64(g, "tx_bytes", load(&vm->hvc.tx_bytes));
+		gen_u64(g, "rx_bytes", load(&vm->hvc.rx_bytes));
+		gen_virtio(g, &vm->hvc_dev);
+		yajl_gen_map_close(g);
+	}
+	if (vm->rng_dev.attached) {
+		gen_key(g, "rng");
+		yajl_gen_map_open(g);
+		gen_u64(g, "requests", load(&vm->rng.requests));
+		gen_u64(g, "bytes", load(&vm->rng.bytes));
+		gen_virtio(g, &vm->rng_dev);
+		yajl_gen_map_close(g);
+	}
+	gen_key(g, "api");
+	yajl_gen_map_open(g);
+	gen_u64(g, "requests",
+		__atomic_load_n(&vm->api.requests, __ATOMIC_RELAXED));
+	gen_u64(g, "errors",
+		__atomic_load_n(&vm->api.errors, __ATOMIC_RELAXED));
+	yajl_gen_map_close(g);
+	yajl_gen_map_close(g);
+	return 0;
+}
+
+static char *vm_api_config(void *opaque)
+{
+	struct vm *vm = opaque;
+
+	return config_to_json(vm->cfg);
+}
+
+static int vm_api_action(void *opaque, enum api_action a, const char **state,
+			 char *why, size_t why_len)
+{
+	struct vm *vm = opaque;
+	uint64_t one = 1;
+	int ret = 0;
+
+	if (__atomic_load_n(&vm->stop_requested, __ATOMIC_ACQUIRE)) {
+		log_why(why, why_len, "the VM is stopping");
+		*state = vm_state(vm);
+		return -EBUSY;
+	}
+	switch (a) {
+	case API_PAUSE:
+		ret = vcpu_pause_all(vm->vcpus, vm->nvcpus, &vm->host);
+		if (ret == -EALREADY)
+			log_why(why, why_len, "the VM is already paused");
+		if (!ret)
+			events_emit("paused", NULL, NULL, 0);
+		break;
+	case API_RESUME:
+		ret = vcpu_resume_all(&vm->host);
+		if (ret == -EALREADY)
+			log_why(why, why_len, "the VM is not paused");
+		if (!ret)
+			events_emit("resumed", NULL, NULL, 0);
+		break;
+	case API_SHUTDOWN:
+		if (__atomic_exchange_n(&vm->api_shutdown, 1,
+					__ATOMIC_ACQ_REL)) {
+			log_why(why, why_len, "a shutdown is under way");
+			ret = -EALREADY;
+			break;
+		}
+		/* The power button and its timer belong to the main thread. */
+		if (write(vm->api_src.fd, &one, sizeof(one)) < 0)
+			ret = -errno;
+		break;
+	case API_STOP:
+		vm_request_stop(vm, VMM_EXIT_HARD_STOP,
+				"stopped by the control API");
+		break;
+	}
+	*state = vm_state(vm);
+	return ret;
+}
+
+static const struct api_ops vm_api_ops = {
+	.status = vm_api_status,
+	.metrics = vm_api_metrics,
+	.config = vm_api_config,
+	.action = vm_api_action,
+};
+
+/* Until the power button lands, a shutdown is a hard stop. */
+static void vm_shutdown(struct vm *vm, int code, const char *who)
+{
+	(void)who;
+	vm_request_stop(vm, code, "shutdown requested by the control API");
+}
+
+/* On the main thread: what the API asked of it. */
+static void vm_on_api(struct event_source *src, uint32_t events)
+{
+	struct vm *vm = src->opaque;
+	uint64_t n;
+
+	(void)events;
+	if (read(src->fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	if (__atomic_load_n(&vm->api_shutdown, __ATOMIC_ACQUIRE))
+		vm_shutdown(vm, VMM_EXIT_HARD_STOP, "the control API");
+}
+
+/*
+ * The socket is made before any chroot (its path is the user's), and
+ * statm is opened for the metrics while /proc is still in reach.
+ */
+static int vm_setup_api(struct vm *vm)
+{
+	char why[300];
+	int ret;
+
+	if (!vm->cfg->api_socket)
+		return 0;
+	vm->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+	vm->api_src.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	vm->api_src.fn = vm_on_api;
+	vm->api_src.opaque = vm;
+	if (vm->api_src.fd < 0 ||
+	    event_loop_add(&vm->loop, &vm->api_src, EPOLLIN)) {
+		pr_err("control API: %s", strerror(errno));
+		return VMM_EXIT_INTERNAL;
+	}
+	ret = api_server_open(&vm->api, vm->cfg->api_socket, &vm_api_ops, vm,
+			      why, sizeof(why));
+	if (ret) {
+		pr_err("%s", why);
+		return ret == -ENAMETOOLONG ? VMM_EXIT_USAGE
+					    : VMM_EXIT_HOST_RESOURCE;
+	}
+	pr_info("control API on %s", vm->cfg->api_socket);
+	return 0;
+}
+
 static void vm_teardown(struct vm *vm)
 {
+	/* The API thread touches vCPUs and devices: it goes first. */
+	api_server_close(&vm->api);
 	vm_stop_vcpus(vm);
 	console_destroy(&vm->con);
 	if (vm->cfg->stats && vm->nvcpus && !vm->cfg->dump_dtb)
@@ -659,6 +945,7 @@ static void vm_teardown(struct vm *vm)
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
+	vcpu_host_destroy(&vm->host);
 	vgic_destroy(&vm->gic);
 	if (vm->stop_src.fd >= 0)
 		close(vm->stop_src.fd);
@@ -666,6 +953,10 @@ static void vm_teardown(struct vm *vm)
 		close(vm->sig_src.fd);
 	if (vm->timeout_src.fd >= 0)
 		close(vm->timeout_src.fd);
+	if (vm->api_src.fd >= 0)
+		close(vm->api_src.fd);
+	if (vm->statm_fd >= 0)
+		close(vm->statm_fd);
 	if (vm->serial_log_fd >= 0)
 		close(vm->serial_log_fd);
 	event_loop_destroy(&vm->loop);
@@ -703,6 +994,8 @@ int vm_run(const struct vm_config *cfg)
 	vm->gic.dev_fd = -1;
 	vm->stop_src.fd = vm->sig_src.fd = vm->loop.epfd = -1;
 	vm->timeout_src.fd = vm->serial_log_fd = -1;
+	vm->api_src.fd = vm->statm_fd = -1;
+	api_server_close(&vm->api); /* marks it closed */
 	vm->con.ready_src.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &vm->started);
 	/*
@@ -717,7 +1010,7 @@ int vm_run(const struct vm_config *cfg)
 	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (vcpu_signals_init()) {
+	if (vcpu_signals_init() || vcpu_host_init(&vm->host)) {
 		ret = VMM_EXIT_INTERNAL;
 		goto out;
 	}
@@ -735,6 +1028,8 @@ int vm_run(const struct vm_config *cfg)
 		ret = vm_create_devices(vm);
 	if (!ret)
 		ret = vm_load(vm);
+	if (!ret && !cfg->dump_dtb)
+		ret = vm_setup_api(vm);
 	if (!ret && !cfg->dump_dtb)
 		ret = vm_drop_privileges(vm);
 	if (!ret && !cfg->dump_dtb)

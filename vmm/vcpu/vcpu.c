@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "devices/mmio_bus.h"
@@ -78,6 +79,97 @@ static int vcpu_stopping(const struct vcpu *vcpu)
 	return __atomic_load_n(&vcpu->host->stopping, __ATOMIC_ACQUIRE);
 }
 
+/* One writer (the vCPU thread); readers use vcpu_stat(). */
+#define VCPU_COUNT(c) __atomic_fetch_add(&(c), 1, __ATOMIC_RELAXED)
+
+int vcpu_host_init(struct vcpu_host *host)
+{
+	int ret = pthread_mutex_init(&host->pause_lock, NULL);
+
+	if (ret)
+		return -ret;
+	ret = pthread_cond_init(&host->pause_cond, NULL);
+	if (ret) {
+		pthread_mutex_destroy(&host->pause_lock);
+		return -ret;
+	}
+	return 0;
+}
+
+void vcpu_host_destroy(struct vcpu_host *host)
+{
+	pthread_cond_destroy(&host->pause_cond);
+	pthread_mutex_destroy(&host->pause_lock);
+}
+
+/* On the vCPU thread: wait while the VM is paused. */
+static void vcpu_park(struct vcpu *vcpu)
+{
+	struct vcpu_host *h = vcpu->host;
+
+	pthread_mutex_lock(&h->pause_lock);
+	h->parked++;
+	pthread_cond_broadcast(&h->pause_cond);
+	while (h->paused && !vcpu_stopping(vcpu))
+		pthread_cond_wait(&h->pause_cond, &h->pause_lock);
+	h->parked--;
+	pthread_mutex_unlock(&h->pause_lock);
+}
+
+int vcpu_pause_all(struct vcpu *vcpus, unsigned int n, struct vcpu_host *host)
+{
+	unsigned int running = 0;
+	struct timespec deadline;
+	int ret = 0;
+
+	pthread_mutex_lock(&host->pause_lock);
+	if (host->paused) {
+		pthread_mutex_unlock(&host->pause_lock);
+		return -EALREADY;
+	}
+	__atomic_store_n(&host->paused, 1, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&host->pause_lock);
+	for (unsigned int i = 0; i < n; i++) {
+		if (vcpus[i].thread_started) {
+			running++;
+			vcpu_kick(&vcpus[i]);
+		}
+	}
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 5;
+	pthread_mutex_lock(&host->pause_lock);
+	while (host->parked < running && !ret) {
+		if (__atomic_load_n(&host->stopping, __ATOMIC_ACQUIRE))
+			ret = -EBUSY;
+		else if (pthread_cond_timedwait(&host->pause_cond,
+						&host->pause_lock,
+						&deadline) == ETIMEDOUT)
+			ret = -ETIMEDOUT;
+	}
+	pthread_mutex_unlock(&host->pause_lock);
+	return ret;
+}
+
+int vcpu_resume_all(struct vcpu_host *host)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&host->pause_lock);
+	if (!host->paused)
+		ret = -EALREADY;
+	__atomic_store_n(&host->paused, 0, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&host->pause_cond);
+	pthread_mutex_unlock(&host->pause_lock);
+	return ret;
+}
+
+void vcpu_host_wake(struct vcpu_host *host)
+{
+	pthread_mutex_lock(&host->pause_lock);
+	pthread_cond_broadcast(&host->pause_cond);
+	pthread_mutex_unlock(&host->pause_lock);
+}
+
 static void vcpu_handle_mmio(struct vcpu *vcpu)
 {
 	struct kvm_run *run = vcpu->run;
@@ -85,11 +177,11 @@ static void vcpu_handle_mmio(struct vcpu *vcpu)
 	unsigned int len = run->mmio.len;
 	int ret;
 
-	vcpu->mmio_exits++;
+	VCPU_COUNT(vcpu->mmio_exits);
 	ret = mmio_bus_access(vcpu->host->bus, addr, run->mmio.data, len,
 			      run->mmio.is_write);
 	if (ret) {
-		vcpu->unhandled_mmio++;
+		VCPU_COUNT(vcpu->unhandled_mmio);
 		pr_warn_ratelimited("vcpu %u: %u-byte %s at 0x%" PRIx64
 				    " hits no device: ignored%s",
 				    vcpu->id, len,
@@ -107,7 +199,7 @@ static void vcpu_handle_nisv(struct vcpu *vcpu)
 {
 	struct kvm_vcpu_events ev;
 
-	vcpu->nisv_exits++;
+	VCPU_COUNT(vcpu->nisv_exits);
 	pr_warn_ratelimited(
 		"vcpu %u: guest access to 0x%llx that KVM cannot "
 		"decode (ISV=0, ESR ISS 0x%llx): %s",
@@ -161,6 +253,7 @@ static int vcpu_handle_exit(struct vcpu *vcpu)
 		vcpu_handle_mmio(vcpu);
 		return 0;
 	case KVM_EXIT_SYSTEM_EVENT:
+		VCPU_COUNT(vcpu->system_events);
 		vcpu_handle_system_event(vcpu);
 		return 1;
 	case KVM_EXIT_ARM_NISV:
@@ -211,12 +304,18 @@ static void *vcpu_thread(void *arg)
 		syscall(SYS_getppid); /* refused: must end the process */
 
 	while (!vcpu_stopping(vcpu)) {
-		int ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		int ret;
 
-		vcpu->exits++;
+		if (__atomic_load_n(&vcpu->host->paused, __ATOMIC_ACQUIRE)) {
+			vcpu_park(vcpu);
+			continue;
+		}
+		ret = ioctl(vcpu->fd, KVM_RUN, 0);
+		VCPU_COUNT(vcpu->exits);
 		if (ret < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				/* Kicked: the loop condition decides. */
+				VCPU_COUNT(vcpu->interrupted);
 				vcpu->run->immediate_exit = 0;
 				continue;
 			}

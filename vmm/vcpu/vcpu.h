@@ -25,6 +25,11 @@ struct vcpu_host {
 	int can_inject_dabt;
 	int sandbox_mode;   /* enum sandbox_mode, for each vCPU thread */
 	int test_violation; /* test hook: a vCPU makes a refused call */
+	/* Pausing (the control API): vCPUs park here until resumed. */
+	pthread_mutex_t pause_lock;
+	pthread_cond_t pause_cond;
+	int paused;	     /* under pause_lock, read atomically too */
+	unsigned int parked; /* under pause_lock */
 };
 
 struct vcpu {
@@ -36,12 +41,22 @@ struct vcpu {
 	int thread_started;
 	struct vcpu_host *host;
 	uint64_t mpidr;
-	/* Counters, written by the vCPU thread, read after it is joined. */
+	/*
+	 * Counters, written by the vCPU thread only; other threads read them
+	 * with vcpu_stat() while it runs.
+	 */
 	uint64_t exits;
 	uint64_t mmio_exits;
 	uint64_t unhandled_mmio;
 	uint64_t nisv_exits;
+	uint64_t system_events;
+	uint64_t interrupted; /* kicked out of KVM_RUN by a signal */
 };
+
+static inline uint64_t vcpu_stat(const uint64_t *counter)
+{
+	return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
 
 /*
  * vcpu_create() - KVM_CREATE_VCPU @id, map its kvm_run, and init it (boot
@@ -63,6 +78,23 @@ void vcpu_kick(struct vcpu *vcpu);
 void vcpu_join(struct vcpu *vcpu);
 
 void vcpu_destroy(struct vcpu *vcpu);
+
+/* vcpu_host_init() - set up @host's pause lock; vcpu_host_destroy() frees. */
+int vcpu_host_init(struct vcpu_host *host);
+void vcpu_host_destroy(struct vcpu_host *host);
+
+/*
+ * vcpu_pause_all() - park the @n vCPUs (any thread but theirs): returns
+ * once every running one is out of KVM_RUN and waiting, 0; -EALREADY if
+ * paused, -EBUSY if the VM is stopping, -ETIMEDOUT if one did not park.
+ */
+int vcpu_pause_all(struct vcpu *vcpus, unsigned int n, struct vcpu_host *host);
+
+/* vcpu_resume_all() - let parked vCPUs run. 0, or -EALREADY if running. */
+int vcpu_resume_all(struct vcpu_host *host);
+
+/* vcpu_host_wake() - wake parked vCPUs so they see host->stopping. */
+void vcpu_host_wake(struct vcpu_host *host);
 
 /*
  * vcpu_signals_init() - install the no-op SIGUSR1 handler used to kick
