@@ -64,6 +64,7 @@ CORE_SRCS := \
 	vmm/devices/boot_timer.c \
 	vmm/devices/mmio_bus.c \
 	vmm/devices/pl031.c \
+	vmm/devices/pl061.c \
 	vmm/devices/uart_8250.c \
 	vmm/devices/virtio_blk.c \
 	vmm/devices/virtio_console.c \
@@ -141,6 +142,7 @@ UNIT_TESTS := \
 	tests/unit/devices/test_boot_timer.c \
 	tests/unit/devices/test_mmio_bus.c \
 	tests/unit/devices/test_pl031.c \
+	tests/unit/devices/test_pl061.c \
 	tests/unit/devices/test_uart_8250.c \
 	tests/unit/devices/test_virtio_blk.c \
 	tests/unit/devices/test_virtio_console.c \
