@@ -20,6 +20,7 @@ void config_init(struct vm_config *cfg)
 	cfg->gic = CONFIG_GIC_AUTO;
 	cfg->log_level = LOG_WARN;
 	cfg->rng = 1;
+	cfg->shutdown_grace_s = CONFIG_DEFAULT_SHUTDOWN_GRACE;
 }
 
 void config_free(struct vm_config *cfg)
@@ -145,6 +146,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_SERIAL_LOG,
 	OPT_EVENTS,
+	OPT_SHUTDOWN_GRACE,
 };
 
 static const struct option long_options[] = {
@@ -165,11 +167,25 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+static int parse_shutdown_grace(struct vm_config *cfg, const char *arg,
+				char *why, size_t why_len)
+{
+	if (parse_uint(arg, CONFIG_MAX_SHUTDOWN_GRACE,
+		       &cfg->shutdown_grace_s)) {
+		log_why(why, why_len,
+			"--shutdown-grace '%s': must be whole seconds, 0 to %d",
+			arg, CONFIG_MAX_SHUTDOWN_GRACE);
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 			const char *optname, char *why, size_t why_len)
@@ -312,6 +328,8 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 	case OPT_EVENTS:
 		cfg->events = arg;
 		return 0;
+	case OPT_SHUTDOWN_GRACE:
+		return parse_shutdown_grace(cfg, arg, why, why_len);
 	case OPT_STATS:
 		cfg->stats = 1;
 		return 0;
@@ -469,15 +487,24 @@ static const char usage_text[] =
 	"                        kills vmm (default), or is named before vmm\n"
 	"                        exits 12 (log), or no filter at all (off)\n"
 	"      --timeout SECONDS stop the VM after this long (exit 124)\n"
+	"      --shutdown-grace SECONDS\n"
+	"                        SIGTERM presses the guest's power button "
+	"and\n"
+	"                        waits this long for it to power off (exit "
+	"0)\n"
+	"                        before stopping it hard (exit 143); 0: stop "
+	"at\n"
+	"                        once. Default 10. A second SIGTERM stops at "
+	"once\n"
 	"      --serial-log FILE also write the guest's console output to "
 	"FILE\n"
 	"      --events FILE     write lifecycle events to FILE, one JSON "
 	"object\n"
 	"                        per line (created, kernel_started, "
 	"boot_complete,\n"
-	"                        shutdown_requested, "
-	"guest_poweroff/reboot/crash,\n"
-	"                        timeout, exit)\n"
+	"                        shutdown_requested, shutdown_forced,\n"
+	"                        guest_poweroff/reboot/crash, timeout, "
+	"exit)\n"
 	"      --user UID:GID    drop to this user and group once set up\n"
 	"      --chroot DIR      chroot to DIR once every file is open\n"
 	"      --dump-dtb FILE   write the guest's device tree blob and exit\n"
