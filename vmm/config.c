@@ -495,7 +495,10 @@ static const char usage_text[] =
 	"                        before stopping it hard (exit 143); 0: stop "
 	"at\n"
 	"                        once. Default 10. A second SIGTERM stops at "
-	"once\n"
+	"once.\n"
+	"                        Events: shutdown_requested, then "
+	"guest_poweroff\n"
+	"                        (exit 0) or shutdown_forced (exit 143)\n"
 	"      --serial-log FILE also write the guest's console output to "
 	"FILE\n"
 	"      --events FILE     write lifecycle events to FILE, one JSON "
@@ -534,7 +537,9 @@ static const char usage_text[] =
 	"   13  stopped hard: the API's stop, or an API shutdown the guest did\n"
 	"       not finish within the grace period\n"
 	"  124  --timeout expired\n"
-	"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";
+	"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM (the guest did "
+	"not\n"
+	"       power off within --shutdown-grace of the power button)\n";
 /* clang-format on */
 
 const char *config_usage(void)
