@@ -204,7 +204,7 @@ $(B)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c vmm/config.c vmm/log.c
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lpthread
 
 $(B)/fuzz/fuzz_mmio_bus: tests/fuzz/fuzz_mmio_bus.c vmm/devices/mmio_bus.c \
-		vmm/devices/uart_8250.c vmm/devices/pl031.c \
+		vmm/devices/uart_8250.c vmm/devices/pl031.c vmm/devices/pl061.c \
 		vmm/devices/virtio_mmio.c vmm/devices/virtio_rng.c \
 		vmm/devices/virtqueue.c vmm/memory/guest_mem.c vmm/log.c \
 		vmm/fdt/dt.c
