@@ -72,6 +72,7 @@ CORE_SRCS := \
 	vmm/devices/boot_timer.c \
 	vmm/devices/mmio_bus.c \
 	vmm/devices/pl031.c \
+	vmm/devices/pl061.c \
 	vmm/devices/uart_8250.c \
 	vmm/devices/virtio_blk.c \
 	vmm/devices/virtio_console.c \
@@ -155,6 +156,7 @@ UNIT_TESTS := \
 	tests/unit/devices/test_boot_timer.c \
 	tests/unit/devices/test_mmio_bus.c \
 	tests/unit/devices/test_pl031.c \
+	tests/unit/devices/test_pl061.c \
 	tests/unit/devices/test_uart_8250.c \
 	tests/unit/devices/test_virtio_blk.c \
 	tests/unit/devices/test_virtio_console.c \
@@ -229,7 +231,7 @@ $(B)/fuzz/fuzz_api: tests/fuzz/fuzz_api.c vmm/api.c vmm/log.c
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lyajl -lpthread
 
 $(B)/fuzz/fuzz_mmio_bus: tests/fuzz/fuzz_mmio_bus.c vmm/devices/mmio_bus.c \
-		vmm/devices/uart_8250.c vmm/devices/pl031.c \
+		vmm/devices/uart_8250.c vmm/devices/pl031.c vmm/devices/pl061.c \
 		vmm/devices/virtio_mmio.c vmm/devices/virtio_rng.c \
 		vmm/devices/virtqueue.c vmm/memory/guest_mem.c vmm/log.c \
 		vmm/fdt/dt.c

@@ -20,6 +20,7 @@ void config_init(struct vm_config *cfg)
 	cfg->gic = CONFIG_GIC_AUTO;
 	cfg->log_level = LOG_WARN;
 	cfg->rng = 1;
+	cfg->shutdown_grace_s = CONFIG_DEFAULT_SHUTDOWN_GRACE;
 }
 
 void config_free(struct vm_config *cfg)
@@ -158,6 +159,7 @@ enum {
 	OPT_EVENTS,
 	OPT_CONFIG,
 	OPT_API_SOCKET,
+	OPT_SHUTDOWN_GRACE,
 };
 
 static const struct option long_options[] = {
@@ -180,6 +182,7 @@ static const struct option long_options[] = {
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
+	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -222,6 +225,18 @@ static void clear_option(struct vm_config *cfg, int opt)
  * user wrote its key ("--mem" on the command line, "mem" in a file) and
  * starts every error message.
  */
+static int parse_shutdown_grace(struct vm_config *cfg, const char *arg,
+				const char *name, char *why, size_t why_len)
+{
+	if (parse_uint(arg, CONFIG_MAX_SHUTDOWN_GRACE,
+		       &cfg->shutdown_grace_s)) {
+		log_why(why, why_len, "%s '%s': must be whole seconds, 0 to %d",
+			name, arg, CONFIG_MAX_SHUTDOWN_GRACE);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 			const char *name, char *why, size_t why_len)
 {
@@ -372,6 +387,8 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		}
 		cfg->api_socket = arg;
 		return 0;
+	case OPT_SHUTDOWN_GRACE:
+		return parse_shutdown_grace(cfg, arg, name, why, why_len);
 	case OPT_STATS:
 		/* "stats": false in a config file */
 		cfg->stats = !(arg && strcmp(arg, "false") == 0);
@@ -609,14 +626,27 @@ static const char usage_text[] =
 	"                        kills vmm (default), or is named before vmm\n"
 	"                        exits 12 (log), or no filter at all (off)\n"
 	"      --timeout SECONDS stop the VM after this long (exit 124)\n"
+	"      --shutdown-grace SECONDS\n"
+	"                        SIGTERM presses the guest's power button "
+	"and\n"
+	"                        waits this long for it to power off (exit "
+	"0)\n"
+	"                        before stopping it hard (exit 143); 0: stop "
+	"at\n"
+	"                        once. Default 10. A second SIGTERM stops at "
+	"once.\n"
+	"                        Events: shutdown_requested, then "
+	"guest_poweroff\n"
+	"                        (exit 0) or shutdown_forced (exit 143)\n"
 	"      --serial-log FILE also write the guest's console output to "
 	"FILE\n"
 	"      --events FILE     write lifecycle events to FILE, one JSON "
 	"object\n"
 	"                        per line (created, kernel_started, "
 	"boot_complete,\n"
-	"                        shutdown_requested, "
-	"guest_poweroff/reboot/crash,\n"
+	"                        shutdown_requested, shutdown_forced,\n"
+	"                        guest_poweroff/reboot/crash, paused, "
+	"resumed,\n"
 	"                        timeout, exit)\n"
 	"      --config FILE     read options from a JSON file: keys are the "
 	"long\n"
@@ -656,7 +686,9 @@ static const char usage_text[] =
 	"did\n"
 	"       not finish within the grace period\n"
 	"  124  --timeout expired\n"
-	"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";
+	"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM (the guest did "
+	"not\n"
+	"       power off within --shutdown-grace of the power button)\n";
 /* clang-format on */
 
 const char *config_usage(void)

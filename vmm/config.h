@@ -20,6 +20,15 @@
 /* arm64 COMMAND_LINE_SIZE, terminating NUL included. */
 #define CONFIG_CMDLINE_MAX 2048
 
+/*
+ * SIGTERM presses the guest's power button and waits this long for it to
+ * power off. 10 s, as `docker stop` waits (runit's sv 7 s; systemd's 90 s
+ * is sized for whole distributions): a busybox guest needs a second or
+ * two, and one that ignores the button is not kept for long.
+ */
+#define CONFIG_DEFAULT_SHUTDOWN_GRACE 10
+#define CONFIG_MAX_SHUTDOWN_GRACE     3600
+
 enum config_gic {
 	CONFIG_GIC_AUTO = 0, /* v3, else v2 */
 	CONFIG_GIC_V2 = 2,
@@ -68,6 +77,7 @@ struct vm_config {
 	int stats; /* print counters at exit */
 	int help;
 	int version;
+	unsigned int shutdown_grace_s; /* --shutdown-grace: 0 = no button */
 };
 
 void config_init(struct vm_config *cfg);

@@ -446,6 +446,7 @@ char *config_to_json(const struct vm_config *cfg)
 	gen_kv(g, "chroot", cfg->chroot_dir);
 	if (cfg->timeout_s)
 		gen_uint(g, "timeout", cfg->timeout_s);
+	gen_uint(g, "shutdown-grace", cfg->shutdown_grace_s);
 	gen_kv(g, "serial-log", cfg->serial_log);
 	gen_kv(g, "events", cfg->events);
 	gen_kv(g, "api-socket", cfg->api_socket);

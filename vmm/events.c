@@ -46,6 +46,23 @@ void events_close(void)
 	events_fd = -1;
 }
 
+void events_emit_fields(const char *event, const char *fields)
+{
+	uint64_t now = mono_ns();
+	char line[384];
+	int n;
+
+	if (events_fd < 0)
+		return;
+	n = snprintf(line, sizeof(line),
+		     "{\"event\":\"%s\",%s,\"t_ms\":%llu,\"mono_ns\":%llu}\n",
+		     event, fields,
+		     (unsigned long long)((now - start_ns) / 1000000),
+		     (unsigned long long)now);
+	if (n > 0 && n < (int)sizeof(line) && write(events_fd, line, n) < 0)
+		return;
+}
+
 void events_emit(const char *event, const char *key, const char *value,
 		 int is_string)
 {

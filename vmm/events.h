@@ -10,7 +10,10 @@
  *   {"event":"created","t_ms":3,"mono_ns":...}
  *   {"event":"kernel_started",...}
  *   {"event":"boot_complete",...}       the guest wrote the boot timer
- *   {"event":"shutdown_requested","reason":"SIGTERM",...}
+ *   {"event":"shutdown_requested","reason":"SIGTERM",
+ *    "how":"power_button"|"stop","grace_s":10,...}
+ *   {"event":"shutdown_forced","reason":...,"grace_s":10,...}
+ *                                       the guest did not power off in time
  *   {"event":"guest_poweroff"|"guest_reboot"|"guest_crash",...}
  *   {"event":"exit","code":0,...}
  */
@@ -32,6 +35,13 @@ void events_close(void);
  */
 void events_emit(const char *event, const char *key, const char *value,
 		 int is_string);
+
+/*
+ * events_emit_fields() - one event with @fields, JSON members written as
+ * given (e.g. "\"how\":\"stop\",\"grace_s\":0"), inserted after the
+ * name. Thread-safe.
+ */
+void events_emit_fields(const char *event, const char *fields);
 
 /* events_ms_since_start() - what "t_ms" says now. */
 uint64_t events_ms_since_start(void);

@@ -74,10 +74,14 @@ static const char *const common_syscalls[] = {
 	"fallocate",
 };
 
-/* Only the main thread: the event loop, tearing down, the exit report. */
+/*
+ * Only the main thread: the event loop, tearing down, the exit report.
+ * timerfd_settime: a shutdown request arms the power button's timers
+ * (created before the filter).
+ */
 static const char *const main_syscalls[] = {
 	"epoll_pwait", "epoll_ctl", "close", "openat", "fstat",
-	"newfstatat",  "statx",	    "lseek", "fcntl",
+	"newfstatat",  "statx",	    "lseek", "fcntl",  "timerfd_settime",
 };
 
 /* The control API thread: libevent's loop on the socket, and removing the

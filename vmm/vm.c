@@ -25,6 +25,7 @@
 #include "devices/boot_timer.h"
 #include "devices/mmio_bus.h"
 #include "devices/pl031.h"
+#include "devices/pl061.h"
 #include "devices/uart_8250.h"
 #include "devices/vgic.h"
 #include "devices/virtio_console.h"
@@ -53,14 +54,17 @@ struct vm {
 	unsigned int nvcpus; /* created so far */
 	struct vcpu_host host;
 	struct mmio_bus bus;
-	struct irq_line uart_irq, rtc_irq;
+	struct irq_line uart_irq, rtc_irq, gpio_irq;
 	struct uart_8250 uart;
 	struct pl031 rtc;
+	struct pl061 gpio; /* pin LAYOUT_GPIO_POWER_PIN: the power button */
 	struct console con;
 	struct event_loop loop;
 	struct event_source stop_src;	 /* eventfd: a vCPU asked to stop */
 	struct event_source sig_src;	 /* signalfd: INT, TERM, HUP */
 	struct event_source timeout_src; /* timerfd: --timeout */
+	struct event_source grace_src;	 /* timerfd: shutdown grace period */
+	struct event_source release_src; /* timerfd: let go of the button */
 	struct boot_timer boot_timer;
 	uint64_t boot_ms; /* when the guest wrote the boot timer; 0: not yet */
 	int serial_log_fd;
@@ -80,45 +84,168 @@ struct vm {
 	struct event_source api_src; /* eventfd: the API asks the main thread */
 	int api_shutdown;	     /* set by the API thread, read by main */
 	int statm_fd; /* /proc/self/statm, opened before a chroot */
+	/* A shutdown through the power button; main thread only. */
+	int shutdown_pending;
+	int shutdown_code; /* exit code if the grace period runs out */
+	unsigned int shutdown_grace_s;
+	unsigned int button_presses;
+	char shutdown_why[32];
 };
 
-/* First caller wins; safe from any thread. */
-static void vm_request_stop(void *opaque, int code, const char *why)
+/* How long the power button is held down (at least: see pl061.h). */
+#define VM_BUTTON_HOLD_NS 100000000L
+
+/*
+ * vm_stop() - stop the VM with exit @code, saying so with @event and its
+ * JSON @fields (NULL: the event that @code implies). First caller wins;
+ * safe from any thread.
+ */
+static void vm_stop(struct vm *vm, int code, const char *why, const char *event,
+		    const char *fields)
 {
-	struct vm *vm = opaque;
 	int expected = 0;
 	uint64_t one = 1;
+	char buf[96];
 
 	if (!__atomic_compare_exchange_n(&vm->stop_requested, &expected, 1, 0,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 		return;
 	vm->exit_code = code;
 	pr_info("stopping: %s (exit code %d)", why, code);
-	switch (code) {
-	case VMM_EXIT_POWEROFF:
-		events_emit("guest_poweroff", NULL, NULL, 0);
-		break;
-	case VMM_EXIT_REBOOT:
-		events_emit("guest_reboot", NULL, NULL, 0);
-		break;
-	case VMM_EXIT_CRASH:
-		events_emit("guest_crash", "reason", why, 1);
-		break;
-	case VMM_EXIT_TIMEOUT:
-		events_emit("timeout", NULL, NULL, 0);
-		break;
-	case VMM_EXIT_SIGINT:
-	case VMM_EXIT_SIGTERM:
-	case VMM_EXIT_SIGHUP:
-		events_emit("shutdown_requested", "reason", why, 1);
-		break;
-	default:
-		events_emit("error", "reason", why, 1);
+	if (event) {
+		events_emit_fields(event, fields);
+	} else {
+		switch (code) {
+		case VMM_EXIT_POWEROFF:
+			events_emit("guest_poweroff", NULL, NULL, 0);
+			break;
+		case VMM_EXIT_REBOOT:
+			events_emit("guest_reboot", NULL, NULL, 0);
+			break;
+		case VMM_EXIT_CRASH:
+			events_emit("guest_crash", "reason", why, 1);
+			break;
+		case VMM_EXIT_TIMEOUT:
+			events_emit("timeout", NULL, NULL, 0);
+			break;
+		case VMM_EXIT_SIGINT:
+		case VMM_EXIT_SIGTERM:
+		case VMM_EXIT_SIGHUP:
+		case VMM_EXIT_HARD_STOP:
+			snprintf(buf, sizeof(buf),
+				 "\"reason\":\"%s\",\"how\":\"stop\"", why);
+			events_emit_fields("shutdown_requested", buf);
+			break;
+		default:
+			events_emit("error", "reason", why, 1);
+		}
 	}
 	__atomic_store_n(&vm->host.stopping, 1, __ATOMIC_RELEASE);
 	vcpu_host_wake(&vm->host); /* paused vCPUs must see it too */
 	if (write(vm->stop_src.fd, &one, sizeof(one)) < 0)
 		pr_err("cannot wake the event loop: %s", strerror(errno));
+}
+
+/* First caller wins; safe from any thread. */
+static void vm_request_stop(void *opaque, int code, const char *why)
+{
+	vm_stop(opaque, code, why, NULL, NULL);
+}
+
+static int vm_arm_timer(struct event_source *src, time_t sec, long nsec)
+{
+	struct itimerspec its = { .it_value = { sec, nsec } };
+
+	return timerfd_settime(src->fd, 0, &its, NULL) < 0 ? -errno : 0;
+}
+
+static void vm_timer_ack(struct event_source *src)
+{
+	uint64_t expirations;
+
+	if (read(src->fd, &expirations, sizeof(expirations)) < 0)
+		return; /* nothing to do: the timer fired once */
+}
+
+int vm_request_shutdown(struct vm *vm, int grace_s, int forced_code,
+			const char *why)
+{
+	unsigned int grace =
+		grace_s < 0 ? vm->cfg->shutdown_grace_s : (unsigned int)grace_s;
+	char fields[128];
+	int ret;
+
+	if (__atomic_load_n(&vm->stop_requested, __ATOMIC_ACQUIRE))
+		return -ESHUTDOWN;
+	if (vm->shutdown_pending)
+		return -EALREADY;
+	if (grace == 0) {
+		snprintf(fields, sizeof(fields),
+			 "\"reason\":\"%s\",\"how\":\"stop\",\"grace_s\":0",
+			 why);
+		vm_stop(vm, forced_code, why, "shutdown_requested", fields);
+		return 0;
+	}
+	vm->shutdown_pending = 1;
+	vm->shutdown_code = forced_code;
+	vm->shutdown_grace_s = grace;
+	snprintf(vm->shutdown_why, sizeof(vm->shutdown_why), "%s", why);
+	/* Press; the release timer lets go (see pl061_release_input()). */
+	pl061_set_input(&vm->gpio, LAYOUT_GPIO_POWER_PIN, 1);
+	vm->button_presses++;
+	snprintf(fields, sizeof(fields),
+		 "\"reason\":\"%s\",\"how\":\"power_button\",\"grace_s\":%u",
+		 vm->shutdown_why, grace);
+	events_emit_fields("shutdown_requested", fields);
+	pr_info("%s: pressed the guest's power button; stopping it hard if "
+		"it has not powered off in %u s",
+		vm->shutdown_why, grace);
+	ret = vm_arm_timer(&vm->release_src, 0, VM_BUTTON_HOLD_NS);
+	if (!ret)
+		ret = vm_arm_timer(&vm->grace_src, (time_t)grace, 0);
+	if (ret) {
+		pr_err("cannot arm the shutdown timers: %s", strerror(-ret));
+		vm_stop(vm, forced_code, "no shutdown timer", "shutdown_forced",
+			fields);
+	}
+	return ret;
+}
+
+static void vm_on_button_release(struct event_source *src, uint32_t events)
+{
+	struct vm *vm = src->opaque;
+
+	(void)events;
+	vm_timer_ack(src);
+	pl061_release_input(&vm->gpio, LAYOUT_GPIO_POWER_PIN);
+}
+
+/* @why: what ended the wait (the grace period, a second SIGTERM). */
+static void vm_force_shutdown(struct vm *vm, const char *why)
+{
+	char fields[128];
+
+	snprintf(fields, sizeof(fields), "\"reason\":\"%s\",\"grace_s\":%u",
+		 why, vm->shutdown_grace_s);
+	vm_stop(vm, vm->shutdown_code, why, "shutdown_forced", fields);
+}
+
+static void vm_on_grace_expired(struct event_source *src, uint32_t events)
+{
+	struct vm *vm = src->opaque;
+
+	(void)events;
+	vm_timer_ack(src);
+	/* The log says why when the guest cannot have heard the button. */
+	pr_warn("%s: the guest did not shut down within %u s of the power "
+		"button%s; stopping it hard (exit code %d)",
+		vm->shutdown_why, vm->shutdown_grace_s,
+		pl061_irq_enabled(&vm->gpio, LAYOUT_GPIO_POWER_PIN)
+			? ""
+			: " (it never enabled the button's interrupt: does "
+			  "its kernel have gpio-keys?)",
+		vm->shutdown_code);
+	vm_force_shutdown(vm, "grace period expired");
 }
 
 /*
@@ -175,7 +302,14 @@ static void vm_on_signal(struct event_source *src, uint32_t events)
 		vm_request_stop(vm, VMM_EXIT_SIGINT, "SIGINT");
 		break;
 	case SIGTERM:
-		vm_request_stop(vm, VMM_EXIT_SIGTERM, "SIGTERM");
+		/* The first asks the guest; a second insists. */
+		if (vm->shutdown_pending) {
+			pr_warn("second SIGTERM: stopping the guest hard");
+			vm_force_shutdown(vm, "second SIGTERM");
+		} else {
+			vm_request_shutdown(vm, -1, VMM_EXIT_SIGTERM,
+					    "SIGTERM");
+		}
 		break;
 	case SIGHUP:
 		vm_request_stop(vm, VMM_EXIT_SIGHUP, "SIGHUP");
@@ -336,14 +470,17 @@ static int vm_create_devices(struct vm *vm)
 					   .loop = &vm->loop };
 	struct mmio_region uart = uart_8250_region(&vm->uart, LAYOUT_UART_BASE);
 	struct mmio_region rtc = pl031_region(&vm->rtc, LAYOUT_RTC_BASE);
+	struct mmio_region gpio = pl061_region(&vm->gpio, LAYOUT_GPIO_BASE);
 
 	mmio_bus_init(&vm->bus);
 	vm->host.bus = &vm->bus;
 	vgic_irq_line_init(&vm->uart_irq, &vm->gic, LAYOUT_SPI_UART);
 	vgic_irq_line_init(&vm->rtc_irq, &vm->gic, LAYOUT_SPI_RTC);
+	vgic_irq_line_init(&vm->gpio_irq, &vm->gic, LAYOUT_SPI_GPIO);
 	if (uart_8250_init(&vm->uart, &vm->uart_irq, console_output,
 			   console_rx_ready, &vm->con) ||
-	    pl031_init(&vm->rtc, &vm->rtc_irq, NULL))
+	    pl031_init(&vm->rtc, &vm->rtc_irq, NULL) ||
+	    pl061_init(&vm->gpio, &vm->gpio_irq, LAYOUT_GPIO_POWER_PIN))
 		return VMM_EXIT_INTERNAL;
 	struct mmio_region boot = {
 		.name = "boot-timer",
@@ -356,6 +493,7 @@ static int vm_create_devices(struct vm *vm)
 	boot_timer_init(&vm->boot_timer, vm_booted, vm);
 	if (mmio_bus_register(&vm->bus, &uart) ||
 	    mmio_bus_register(&vm->bus, &rtc) ||
+	    mmio_bus_register(&vm->bus, &gpio) ||
 	    mmio_bus_register(&vm->bus, &boot)) {
 		pr_err("internal: device map overlaps");
 		return VMM_EXIT_INTERNAL;
@@ -478,9 +616,21 @@ static int vm_setup_loop(struct vm *vm)
 	vm->sig_src.fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	vm->sig_src.fn = vm_on_signal;
 	vm->sig_src.opaque = vm;
-	if (vm->stop_src.fd < 0 || vm->sig_src.fd < 0 ||
+	/* Created now, armed by a shutdown request (seccomp allows that). */
+	vm->grace_src.fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	vm->grace_src.fn = vm_on_grace_expired;
+	vm->grace_src.opaque = vm;
+	vm->release_src.fd =
+		timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	vm->release_src.fn = vm_on_button_release;
+	vm->release_src.opaque = vm;
+	if (vm->stop_src.fd < 0 || vm->sig_src.fd < 0 || vm->grace_src.fd < 0 ||
+	    vm->release_src.fd < 0 ||
 	    event_loop_add(&vm->loop, &vm->stop_src, EPOLLIN) ||
-	    event_loop_add(&vm->loop, &vm->sig_src, EPOLLIN)) {
+	    event_loop_add(&vm->loop, &vm->sig_src, EPOLLIN) ||
+	    event_loop_add(&vm->loop, &vm->grace_src, EPOLLIN) ||
+	    event_loop_add(&vm->loop, &vm->release_src, EPOLLIN)) {
 		pr_err("event loop setup: %s", strerror(errno));
 		return VMM_EXIT_INTERNAL;
 	}
@@ -641,6 +791,14 @@ static void vm_print_stats(struct vm *vm)
 			" notifies=%" PRIu64 " interrupts=%" PRIu64 "\n",
 			vm->hvc.tx_requests, vm->hvc.tx_bytes, vm->hvc.rx_bytes,
 			vm->hvc_dev.t.notifies, vm->hvc_dev.t.interrupts);
+	if (vm->button_presses)
+		fprintf(stderr,
+			"vmm: stats: power_button presses=%u "
+			"gpio_interrupts=%" PRIu64 " gpio_data_reads=%" PRIu64
+			" guest_listening=%d\n",
+			vm->button_presses, vm->gpio.interrupts,
+			vm->gpio.data_reads,
+			pl061_irq_enabled(&vm->gpio, LAYOUT_GPIO_POWER_PIN));
 	for (unsigned int i = 0; vm->disks && i < vm->cfg->ndisks; i++) {
 		const struct vm_disk *d = &vm->disks[i];
 
@@ -662,7 +820,8 @@ static const char *vm_state(struct vm *vm)
 {
 	if (__atomic_load_n(&vm->stop_requested, __ATOMIC_ACQUIRE))
 		return "stopping";
-	if (__atomic_load_n(&vm->api_shutdown, __ATOMIC_ACQUIRE))
+	if (__atomic_load_n(&vm->api_shutdown, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&vm->shutdown_pending, __ATOMIC_ACQUIRE))
 		return "shutting_down";
 	if (__atomic_load_n(&vm->host.paused, __ATOMIC_ACQUIRE))
 		return "paused";
@@ -879,13 +1038,6 @@ static const struct api_ops vm_api_ops = {
 	.action = vm_api_action,
 };
 
-/* Until the power button lands, a shutdown is a hard stop. */
-static void vm_shutdown(struct vm *vm, int code, const char *who)
-{
-	(void)who;
-	vm_request_stop(vm, code, "shutdown requested by the control API");
-}
-
 /* On the main thread: what the API asked of it. */
 static void vm_on_api(struct event_source *src, uint32_t events)
 {
@@ -895,8 +1047,13 @@ static void vm_on_api(struct event_source *src, uint32_t events)
 	(void)events;
 	if (read(src->fd, &n, sizeof(n)) != sizeof(n))
 		return;
-	if (__atomic_load_n(&vm->api_shutdown, __ATOMIC_ACQUIRE))
-		vm_shutdown(vm, VMM_EXIT_HARD_STOP, "the control API");
+	if (!__atomic_load_n(&vm->api_shutdown, __ATOMIC_ACQUIRE))
+		return;
+	/* A paused guest cannot act on the button: let it run. */
+	if (!vcpu_resume_all(&vm->host))
+		events_emit("resumed", NULL, NULL, 0);
+	/* -EALREADY: SIGTERM pressed it already; the grace runs as set. */
+	vm_request_shutdown(vm, -1, VMM_EXIT_HARD_STOP, "api");
 }
 
 /*
@@ -957,11 +1114,16 @@ static void vm_teardown(struct vm *vm)
 		close(vm->api_src.fd);
 	if (vm->statm_fd >= 0)
 		close(vm->statm_fd);
+	if (vm->grace_src.fd >= 0)
+		close(vm->grace_src.fd);
+	if (vm->release_src.fd >= 0)
+		close(vm->release_src.fd);
 	if (vm->serial_log_fd >= 0)
 		close(vm->serial_log_fd);
 	event_loop_destroy(&vm->loop);
 	uart_8250_destroy(&vm->uart);
 	pl031_destroy(&vm->rtc);
+	pl061_destroy(&vm->gpio);
 	kvm_close(&vm->kvm);
 	guest_mem_free(&vm->mem);
 	loader_free_files(&vm->boot);
@@ -996,6 +1158,7 @@ int vm_run(const struct vm_config *cfg)
 	vm->timeout_src.fd = vm->serial_log_fd = -1;
 	vm->api_src.fd = vm->statm_fd = -1;
 	api_server_close(&vm->api); /* marks it closed */
+	vm->grace_src.fd = vm->release_src.fd = -1;
 	vm->con.ready_src.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &vm->started);
 	/*

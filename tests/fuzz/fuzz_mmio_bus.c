@@ -2,7 +2,8 @@
 /*
  * libFuzzer harness for the MMIO bus with real devices behind it, wired as
  * vm.c and vm_virtio.c wire them: the 16550 UART and the PL031 at their
- * addresses in memory/layout.h, and a virtio-mmio transport in slot 0 with
+ * addresses in memory/layout.h, the PL061 GPIO (the power button), and a
+ * virtio-mmio transport in slot 0 with
  * a virtio-rng device over 64 KiB of fake guest RAM at LAYOUT_RAM_BASE.
  *
  * The input is a guest. Byte 0 is the number of access records, byte 1
@@ -18,7 +19,10 @@
  *          start or end of a region (offset bits 0-1 pick it); bit 3: the
  *          value becomes a guest address, the end of RAM minus the value's
  *          low 16 bits (so a ring or buffer against the end of RAM is a
- *          short search, not a 32-bit needle)
+ *          short search, not a 32-bit needle); bit 4, with 1 (RTC): the
+ *          GPIO instead (register at its base + offset), with 5: the VMM
+ *          drives a GPIO input instead (pin = value bits 0-3, 8..15
+ *          ignored; bit 8: the level; bit 9: release it instead)
  *   b1     bit 0 write, bits 1-2 width 1/2/4/8, bit 3 a bad width
  *          (0 or 9..15, from bits 4-7)
  *   b2-3   offset (little endian)
@@ -31,8 +35,8 @@
  * region (a miss or a bad width reads as zero), a device writes no more
  * than the access's width, the transport calls the device only with its
  * lock held and a live queue, the UART takes exactly the input it said it
- * had room for and changes its interrupt line only to a new level, and
- * the RTC never interrupts.
+ * had room for and changes its interrupt line only to a new level (the
+ * GPIO too, with its lock held), and the RTC never interrupts.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -47,6 +51,7 @@
 
 #include "devices/mmio_bus.h"
 #include "devices/pl031.h"
+#include "devices/pl061.h"
 #include "devices/uart_8250.h"
 #include "devices/virtio_mmio.h"
 #include "devices/virtio_rng.h"
@@ -87,10 +92,11 @@ static struct {
 	struct guest_mem mem;
 	struct uart_8250 uart;
 	struct pl031 rtc;
+	struct pl061 gpio;
 	struct virtio_mmio t;
 	struct virtio_rng rng;
-	struct irq_line uart_irq, rtc_irq, virtio_irq;
-	int uart_level;
+	struct irq_line uart_irq, rtc_irq, gpio_irq, virtio_irq;
+	int uart_level, gpio_level;
 	uint64_t tx_bytes, pulses;
 	size_t entropy_left, entropy_chunk;
 	time_t now;
@@ -104,7 +110,10 @@ static const struct {
 	{ LAYOUT_RTC_BASE, LAYOUT_RTC_SIZE },
 	{ RNG_BASE, LAYOUT_VIRTIO_SLOT },
 	{ LAYOUT_RAM_BASE, RAM_SIZE }, /* not on the bus: RAM is KVM's */
+	{ LAYOUT_GPIO_BASE, LAYOUT_GPIO_SIZE },
 };
+#define REGION_RAM  3
+#define REGION_GPIO 4
 
 static int held(pthread_mutex_t *lock)
 {
@@ -122,6 +131,15 @@ static void uart_irq_set(struct irq_line *line, int level)
 	CHECK(level != f.uart_level); /* told only about changes */
 	CHECK(held(&f.uart.lock));
 	f.uart_level = level;
+}
+
+static void gpio_irq_set(struct irq_line *line, int level)
+{
+	(void)line;
+	CHECK(level == 0 || level == 1);
+	CHECK(level != f.gpio_level);
+	CHECK(held(&f.gpio.lock));
+	f.gpio_level = level;
 }
 
 static void rtc_irq_set(struct irq_line *line, int level)
@@ -226,6 +244,7 @@ static void setup(uint8_t *ram)
 {
 	struct mmio_region uart = uart_8250_region(&f.uart, LAYOUT_UART_BASE);
 	struct mmio_region rtc = pl031_region(&f.rtc, LAYOUT_RTC_BASE);
+	struct mmio_region gpio = pl061_region(&f.gpio, LAYOUT_GPIO_BASE);
 	struct mmio_region rng = virtio_mmio_region(&f.t, "rng", RNG_BASE);
 
 	memset(&f, 0, sizeof(f));
@@ -234,6 +253,8 @@ static void setup(uint8_t *ram)
 	f.uart_irq.spi = LAYOUT_SPI_UART;
 	f.rtc_irq.set_level = rtc_irq_set;
 	f.rtc_irq.spi = LAYOUT_SPI_RTC;
+	f.gpio_irq.set_level = gpio_irq_set;
+	f.gpio_irq.spi = LAYOUT_SPI_GPIO;
 	f.virtio_irq.set_level = virtio_irq_set;
 	f.virtio_irq.pulse = virtio_irq_pulse;
 	f.virtio_irq.spi = LAYOUT_SPI_VIRTIO_0 + RNG_SLOT;
@@ -242,11 +263,13 @@ static void setup(uint8_t *ram)
 	CHECK(uart_8250_init(&f.uart, &f.uart_irq, uart_out, uart_rx_ready,
 			     NULL) == 0);
 	CHECK(pl031_init(&f.rtc, &f.rtc_irq, fake_now) == 0);
+	CHECK(pl061_init(&f.gpio, &f.gpio_irq, LAYOUT_GPIO_POWER_PIN) == 0);
 	virtio_rng_init(&f.rng, fake_entropy);
 	CHECK(virtio_mmio_init(&f.t, VIRTIO_ID_RNG, &chk_rng_ops, &f.rng, 1, 0,
 			       &f.virtio_irq, &f.mem) == 0);
 	CHECK(mmio_bus_register(&f.bus, &uart) == 0);
 	CHECK(mmio_bus_register(&f.bus, &rtc) == 0);
+	CHECK(mmio_bus_register(&f.bus, &gpio) == 0);
 	CHECK(mmio_bus_register(&f.bus, &rng) == 0);
 }
 
@@ -254,13 +277,17 @@ static void teardown(void)
 {
 	virtio_mmio_destroy(&f.t);
 	pl031_destroy(&f.rtc);
+	pl061_destroy(&f.gpio);
 	uart_8250_destroy(&f.uart);
 }
 
 /* Whether one of the bus's regions holds all of [addr, addr + len). */
 static int on_bus(gpa_t addr, unsigned int len)
 {
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int i = 0; i < sizeof(regions) / sizeof(regions[0]);
+	     i++) {
+		if (i == REGION_RAM)
+			continue;
 		if (addr >= regions[i].base &&
 		    addr - regions[i].base < regions[i].size &&
 		    len <= regions[i].size - (addr - regions[i].base))
@@ -289,6 +316,10 @@ static void check_read(gpa_t addr, const uint8_t *buf, unsigned int len)
 		CHECK(v == 0x0d);
 	if (addr == LAYOUT_RTC_BASE + 0xffc)
 		CHECK(v == 0xb1);
+	if (addr == LAYOUT_GPIO_BASE + 0xfe0)
+		CHECK(v == 0x61);
+	if (addr >= LAYOUT_GPIO_BASE && addr < LAYOUT_GPIO_BASE + 0x1000)
+		CHECK(v <= 0xff); /* 8-bit registers */
 }
 
 static void bus_access(gpa_t addr, unsigned int len, int is_write,
@@ -385,6 +416,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case REC_VIRTIO:
 			/* Mostly inside the region, some bytes past it. */
 			which = rec[0] % 8;
+			if (which == REC_RTC && (rec[0] & 16))
+				which = REGION_GPIO;
 			bus_access(regions[which].base +
 					   off % (regions[which].size + 8),
 				   len, is_write, value, &unhandled);
@@ -409,7 +442,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				ram[off + i] = (uint8_t)(value >> (8 * i));
 			break;
 		case REC_RX:
-			uart_rx(value, len > 8 ? 8 : len);
+			if (!(rec[0] & 16))
+				uart_rx(value, len > 8 ? 8 : len);
+			else if (value & 0x200)
+				pl061_release_input(&f.gpio, value & 15);
+			else
+				pl061_set_input(&f.gpio, value & 15,
+						(value >> 8) & 1);
 			break;
 		case REC_KICK:
 			virtio_mmio_notify(&f.t, (unsigned int)(value % 8));
@@ -421,6 +460,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(f.bus.unhandled == unhandled);
 	CHECK(f.uart.tx_bytes == f.tx_bytes);
 	CHECK(f.uart.irq_level == f.uart_level);
+	CHECK(f.gpio.irq_level == f.gpio_level);
 	CHECK(f.t.interrupts == f.pulses);
 	teardown();
 	free(ram);

@@ -301,6 +301,33 @@ rtc += [rr(0x000), rw(0x008, 0x12345678), rr(0x000), rr(0x008),
         rr(0x000, 8), rr(0x001, 1), rr(0xFFC, 8), rr(0x1000, 4)]
 put("mmio_bus", "rtc", mmio(rtc))
 
+# The PL061 as Linux's gpio-pl061 and gpio-keys drive it: the ID, pin 3
+# an input with both edges, the VMM pressing and releasing the button, the
+# driver reading the pin and clearing the interrupt; then hostile writes.
+GPIO = RTC | 16
+
+
+def gr(off, width=4):
+    return rec(GPIO, off, width)
+
+
+def gw(off, v, width=4):
+    return rec(GPIO, off, width, True, v)
+
+
+def pin(p, level=1, release=False):
+    return rec(RX | 16, 0, 4, True, p | level << 8 | (0x200 if release else 0))
+
+
+gpio = [gr(0xFE0 + 4 * i) for i in range(8)]
+gpio += [gw(0x400, 0), gw(0x404, 0), gw(0x408, 8), gw(0x410, 8),
+         pin(3), gr(0x418), gw(0x41C, 8), gr(0x020), pin(3, release=True),
+         gr(0x020), gr(0x418), gw(0x41C, 0xFF),
+         gw(0x400, 0xF0), gw(0x3FC, 0xFF), gr(0x3FC), gw(0x404, 0xFF),
+         gw(0x40C, 0x0F), gr(0x414), gr(0x418), gw(0x410, 0xFF),
+         pin(9), pin(0, 0), gr(0x1000, 8), gw(0x423, 1, 1)]
+put("mmio_bus", "gpio", mmio(gpio))
+
 # Addresses around and between the regions, odd widths.
 edges = [rec(ADDR, 0x11, 4, False, 0), rec(ADDR, 0x22, 8, True, 2**64 - 4),
          rec(ADDR, 0x33, 4, False, 0x08FFFFFE),

@@ -49,6 +49,9 @@ elif dts=$(dtc -I dtb -O dts "$dtb" 2>"$VMM_ITEST_DIR/dtc.err") &&
 	grep -q 'compatible = "ns16550a"' <<<"$dts" &&
 	grep -q 'enable-method = "psci"' <<<"$dts" &&
 	grep -q 'compatible = "arm,pl031' <<<"$dts" &&
+	grep -q 'compatible = "arm,pl061' <<<"$dts" &&
+	grep -q 'compatible = "gpio-keys"' <<<"$dts" &&
+	grep -q 'linux,code = <0x74>' <<<"$dts" &&
 	grep -q 'linux,initrd-start' <<<"$dts"; then
 	echo "ok - dump-dtb readable by dtc without warnings" | tee -a "$results"
 else

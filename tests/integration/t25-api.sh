@@ -185,6 +185,64 @@ else
 	wait $PID
 fi
 
+# Shutdown through the API: the power button. The generic kernel's guest
+# runs its shutdown path (exit 0); the cloud kernel's cannot hear it, so the
+# grace period ends in a hard stop (exit 13). A paused guest is resumed.
+GKERNEL=build/guest/Image-generic
+GINITRD=build/guest/initramfs-generic.cpio.gz
+api_shutdown() { # api_shutdown NAME KERNEL INITRD ARGS...
+	T=$1 _k=$2 _i=$3
+	shift 3
+	rm -f "$SD/$T.sock" "$D/$T.events"
+	"$VMM" --kernel "$_k" --initrd "$_i" --mem 256M \
+		--cmdline 'quiet run="sleep 600"' --api-socket "$SD/$T.sock" \
+		--events "$D/$T.events" "$@" </dev/null >"$D/$T.out" 2>"$D/$T.err" &
+	PID=$!
+	if wait_event "$D/$T.events" boot_complete; then
+		"$VMM" ctl "$SD/$T.sock" pause >/dev/null 2>&1
+		"$VMM" ctl "$SD/$T.sock" shutdown >"$D/$T.ctl" 2>&1
+		CTL=$?
+		"$VMM" ctl "$SD/$T.sock" shutdown >"$D/$T.ctl2" 2>&1
+		CTL2=$?
+	fi
+	_n=0
+	while [ $_n -lt "$LIMIT" ] && kill -0 $PID 2>/dev/null; do
+		sleep 1
+		_n=$((_n + 1))
+	done
+	kill -KILL $PID 2>/dev/null
+	wait $PID
+	RC=$?
+}
+N="vmm ctl shutdown: the guest's shutdown path runs, exit 0"
+if [ ! -f "$GKERNEL" ]; then
+	say "skip - $N ($GKERNEL missing: run 'make guest')"
+else
+	api_shutdown api_graceful "$GKERNEL" "$GINITRD" --shutdown-grace 120
+	if expect_rc "$N" 0; then
+		if [ "$CTL" = 0 ] && grep -q shutting_down "$D/$T.ctl" &&
+			[ "$CTL2" = 1 ] && grep -q 409 "$D/$T.ctl2" &&
+			out_has 'VMM_GUEST_SHUTDOWN: power button' &&
+			grep -q '"event":"shutdown_requested","reason":"api","how":"power_button"' "$D/$T.events" &&
+			grep -q '"event":"guest_poweroff"' "$D/$T.events" &&
+			! [ -e "$SD/$T.sock" ]; then
+			pass "$N"
+		else
+			fail "$N" "ctl $CTL/$CTL2, or no shutdown line or events"
+		fi
+	fi
+fi
+N="vmm ctl shutdown ignored by the guest: hard stop after the grace, exit 13"
+api_shutdown api_forced "$KERNEL" "$INITRD" --shutdown-grace 2
+if expect_rc "$N" 13; then
+	if grep -q '"event":"shutdown_forced"' "$D/$T.events" &&
+		err_has 'did not shut down within 2 s'; then
+		pass "$N"
+	else
+		fail "$N" "no shutdown_forced event or warning"
+	fi
+fi
+
 # A socket path that another vmm serves is refused; a stale one is reused.
 T=api_busy
 "$VMM" --kernel "$KERNEL" --initrd "$INITRD" --mem 128M \

@@ -17,13 +17,17 @@ if expect_rc "guest command status is reported, guest still powers off" 0; then
 	fi
 fi
 
-# SIGTERM and SIGINT stop every vCPU and exit with their own codes.
+# SIGTERM and SIGINT stop every vCPU and exit with their own codes. SIGTERM
+# first presses the power button: this guest's cloud kernel has no gpio-keys,
+# so vmm stops it after the grace period (t35-power tests the rest); 2 s
+# here, to keep the suite short.
 for sig in TERM:143 INT:130; do
 	name=${sig%%:*} want=${sig##*:}
 	T=sig$name
 	# Interactive guest shell; stdin at EOF leaves it waiting, VM running.
 	"$VMM" --kernel "$KERNEL" --initrd "$INITRD" --mem 256M \
 		--cpus 2 --cmdline quiet --events "$D/ev-$name.jsonl" \
+		--shutdown-grace 2 \
 		</dev/null >"$D/$T.out" 2>"$D/$T.err" &
 	pid=$!
 	wait_out VMM_GUEST_INIT_READY
@@ -33,8 +37,9 @@ for sig in TERM:143 INT:130; do
 	seq=$(sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$D/ev-$name.jsonl" | tr '\n' ' ')
 	if expect_rc "SIG$name stops the VM with exit $want" "$want"; then
 		# boot_complete may or may not beat the signal: both are right.
-		case $seq in
-		"created kernel_started "*"shutdown_requested exit ") ev_ok=1 ;;
+		case $name:$seq in
+		TERM:"created kernel_started "*"shutdown_requested shutdown_forced exit ") ev_ok=1 ;;
+		INT:"created kernel_started "*"shutdown_requested exit ") ev_ok=1 ;;
 		*) ev_ok=0 ;;
 		esac
 		if [ $ev_ok = 1 ] &&

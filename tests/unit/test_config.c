@@ -487,6 +487,26 @@ START_TEST(device_and_confinement_bad_values)
 }
 END_TEST
 
+START_TEST(shutdown_grace_values)
+{
+	ck_assert_int_eq(PARSE("--kernel", "I"), 0);
+	ck_assert_uint_eq(p.cfg.shutdown_grace_s,
+			  CONFIG_DEFAULT_SHUTDOWN_GRACE);
+	ck_assert_int_eq(PARSE("--kernel", "I", "--shutdown-grace", "0"), 0);
+	ck_assert_uint_eq(p.cfg.shutdown_grace_s, 0);
+	ck_assert_int_eq(PARSE("--kernel", "I", "--shutdown-grace", "3600"), 0);
+	ck_assert_uint_eq(p.cfg.shutdown_grace_s, 3600);
+	ck_assert_rejected(PARSE("--kernel", "I", "--shutdown-grace", "3601"),
+			   "--shutdown-grace '3601'");
+	ck_assert_rejected(PARSE("--kernel", "I", "--shutdown-grace", "-1"),
+			   "--shutdown-grace '-1'");
+	ck_assert_rejected(PARSE("--kernel", "I", "--shutdown-grace", "2s"),
+			   "whole seconds");
+	ck_assert_rejected(PARSE("--kernel", "I", "--shutdown-grace", ""),
+			   "--shutdown-grace ''");
+}
+END_TEST
+
 START_TEST(virtio_console_cmdline)
 {
 	char *cmd;
@@ -508,8 +528,9 @@ static Suite *config_suite(void)
 	unit_add_tests(
 		tc, device_and_confinement_options,
 		device_and_confinement_bad_values, virtio_console_cmdline,
-		disk_options_are_parsed, disk_bad_values_are_named,
-		disk_count_is_bounded, size_suffixes_are_powers_of_1024,
+		shutdown_grace_values, disk_options_are_parsed,
+		disk_bad_values_are_named, disk_count_is_bounded,
+		size_suffixes_are_powers_of_1024,
 		size_takes_b_and_ib_after_suffix, size_without_suffix_is_bytes,
 		size_rejects_hex, size_rejects_empty,
 		size_rejects_unknown_suffix, size_rejects_overflow,

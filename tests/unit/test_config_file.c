@@ -222,6 +222,7 @@ START_TEST(test_round_trip_every_option)
 			       "\"rng\": \"off\", \"console\": \"virtio\",\n"
 			       "\"seccomp\": \"off\", \"user\": \"1000:100\",\n"
 			       "\"chroot\": \"/jail\", \"timeout\": 9,\n"
+			       "\"shutdown-grace\": 4,\n"
 			       "\"serial-log\": \"s.log\",\n"
 			       "\"events\": \"e.json\",\n"
 			       "\"api-socket\": \"a.sock\",\n"

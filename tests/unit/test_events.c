@@ -83,6 +83,19 @@ START_TEST(unwritable_path_is_an_error)
 }
 END_TEST
 
+START_TEST(fields_are_written_as_given)
+{
+	ck_assert_int_eq(events_open(path), 0);
+	events_emit_fields("shutdown_forced",
+			   "\"reason\":\"SIGTERM\",\"grace_s\":2");
+	read_back();
+	ck_assert_str_contains(text, "{\"event\":\"shutdown_forced\","
+				     "\"reason\":\"SIGTERM\",\"grace_s\":2,"
+				     "\"t_ms\":");
+	ck_assert_int_eq(text[strlen(text) - 2], '}');
+}
+END_TEST
+
 START_TEST(time_moves_forward)
 {
 	uint64_t a = events_ms_since_start();
@@ -100,7 +113,8 @@ static Suite *events_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	unit_add_tests(tc, one_json_object_per_line,
 		       open_truncates_and_null_path_is_silent,
-		       unwritable_path_is_an_error, time_moves_forward);
+		       unwritable_path_is_an_error, fields_are_written_as_given,
+		       time_moves_forward);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -31,6 +31,12 @@ struct mmio_ops {
 	 * given "reg". NULL for a device the guest finds another way.
 	 */
 	void (*dt_node)(void *opaque, struct dt_builder *dt);
+	/*
+	 * dt_root_nodes() - optional: whole nodes of the device's own at the
+	 * root, written after its node, for what the guest finds as separate
+	 * platform devices that use this one (e.g. gpio-keys on a GPIO pin).
+	 */
+	void (*dt_root_nodes)(void *opaque, struct dt_builder *dt);
 };
 
 struct mmio_region {

@@ -261,6 +261,8 @@ static void dt_add_devices(struct dt_builder *dt, struct mmio_bus *bus)
 		dt_prop_reg(dt, r->base, r->size);
 		r->ops->dt_node(r->opaque, dt);
 		dt_end_node(dt);
+		if (r->ops->dt_root_nodes)
+			r->ops->dt_root_nodes(r->opaque, dt);
 	}
 }
 

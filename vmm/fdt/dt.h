@@ -27,6 +27,7 @@ struct dt_builder {
 /* Phandles of the nodes devices refer to. */
 #define DT_PHANDLE_GIC	    1
 #define DT_PHANDLE_APB_PCLK 2
+#define DT_PHANDLE_GPIO	    3
 
 /* GIC interrupt specifier fields (3 cells: type, number, flags). */
 #define DT_IRQ_TYPE_SPI	  0

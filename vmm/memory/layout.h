@@ -31,6 +31,10 @@ typedef uint64_t gpa_t;
 #define LAYOUT_RTC_BASE	 0x09010000ULL
 #define LAYOUT_RTC_SIZE	 SZ_4K
 #define LAYOUT_MISC_BASE 0x09020000ULL
+/* PL061 GPIO: pin LAYOUT_GPIO_POWER_PIN is the power button (as QEMU virt). */
+#define LAYOUT_GPIO_BASE      LAYOUT_MISC_BASE
+#define LAYOUT_GPIO_SIZE      SZ_4K
+#define LAYOUT_GPIO_POWER_PIN 3
 /* Boot timer: the guest writes BOOT_TIMER_MAGIC when its boot is done. */
 #define LAYOUT_BOOT_TIMER_BASE 0x09021000ULL
 #define LAYOUT_BOOT_TIMER_SIZE SZ_4K
@@ -49,6 +53,7 @@ typedef uint64_t gpa_t;
 /* Shared peripheral interrupts (SPI numbers, GIC INTID = 32 + SPI). */
 #define LAYOUT_SPI_UART	    1
 #define LAYOUT_SPI_RTC	    2
+#define LAYOUT_SPI_GPIO	    3
 #define LAYOUT_SPI_VIRTIO_0 16
 #define LAYOUT_GIC_NR_IRQS  128 /* INTIDs 0..127: 96 SPIs */
 
