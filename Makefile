@@ -69,6 +69,7 @@ CORE_SRCS := \
 	vmm/devices/virtio_console.c \
 	vmm/devices/virtio_mmio.c \
 	vmm/devices/virtio_rng.c \
+	vmm/devices/virtio_vsock.c \
 	vmm/devices/virtqueue.c \
 	vmm/events.c \
 	vmm/fdt/dt.c \
@@ -148,6 +149,7 @@ UNIT_TESTS := \
 	tests/unit/devices/test_virtio_console.c \
 	tests/unit/devices/test_virtio_mmio.c \
 	tests/unit/devices/test_virtio_rng.c \
+	tests/unit/devices/test_virtio_vsock.c \
 	tests/unit/devices/test_virtqueue.c \
 	tests/unit/fdt/test_dt.c \
 	tests/unit/memory/test_guest_mem.c

@@ -115,6 +115,30 @@ err:
 	return -EINVAL;
 }
 
+int config_parse_vsock(const char *arg, uint64_t *cid, char *why,
+		       size_t why_len)
+{
+	unsigned long long v;
+	char *end;
+
+	if (strncmp(arg, "cid=", 4) || arg[4] < '0' || arg[4] > '9') {
+		log_why(why, why_len, "--vsock '%s': must be cid=N", arg);
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(arg + 4, &end, 10);
+	/* 0, 1, 2: hypervisor, local, host; 2^32 - 1: VMADDR_CID_ANY. */
+	if (errno || *end || v < 3 || v > 0xfffffffeULL) {
+		log_why(why, why_len,
+			"--vsock '%s': the CID must be a number from 3 to "
+			"4294967294 (0-2 are reserved)",
+			arg);
+		return -EINVAL;
+	}
+	*cid = v;
+	return 0;
+}
+
 static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 {
 	unsigned long v;
@@ -145,6 +169,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_SERIAL_LOG,
 	OPT_EVENTS,
+	OPT_VSOCK,
 };
 
 static const struct option long_options[] = {
@@ -165,6 +190,7 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
 	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "vsock", required_argument, NULL, OPT_VSOCK },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -312,6 +338,12 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 	case OPT_EVENTS:
 		cfg->events = arg;
 		return 0;
+	case OPT_VSOCK:
+		if (cfg->vsock_cid) {
+			log_why(why, why_len, "--vsock: only one vsock device");
+			return -EINVAL;
+		}
+		return config_parse_vsock(arg, &cfg->vsock_cid, why, why_len);
 	case OPT_STATS:
 		cfg->stats = 1;
 		return 0;
@@ -463,6 +495,9 @@ static const char usage_text[] =
 	"to\n"
 	"                        see the boot before its driver loads)\n"
 	"      --rng on|off      virtio-rng entropy device; default on\n"
+	"      --vsock cid=N     virtio-vsock with guest CID N (3 to "
+	"4294967294),\n"
+	"                        backed by the host's /dev/vhost-vsock\n"
 	"      --seccomp kill|log|off\n"
 	"                        per-thread system call filters: a refused "
 	"call\n"

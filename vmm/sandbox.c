@@ -100,6 +100,8 @@ static const unsigned long vcpu_ioctls[] = {
 	VHOST_SET_VRING_BASE,
 	VHOST_SET_VRING_ADDR,
 	VHOST_GET_VRING_BASE,
+	/* virtio-vsock: its backend on at DRIVER_OK, off at a reset. */
+	VHOST_VSOCK_SET_RUNNING,
 };
 
 static const unsigned long main_ioctls[] = {

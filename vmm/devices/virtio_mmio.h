@@ -36,7 +36,10 @@ struct virtio_dev_ops {
 			    unsigned int len);
 	void (*write_config)(void *dev, uint64_t off, const uint8_t *data,
 			     unsigned int len); /* may be NULL: ignored */
-	/* The driver set DRIVER_OK: queues are live. May be NULL. */
+	/*
+	 * The driver set DRIVER_OK (already in the status): queues are
+	 * live. May be NULL. Called with the transport lock held.
+	 */
 	void (*activate)(void *dev, struct virtio_mmio *t);
 	/* Queue @q has new buffers. Called with the transport lock held. */
 	void (*notify)(void *dev, struct virtio_mmio *t, unsigned int q);
