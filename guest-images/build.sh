@@ -5,7 +5,8 @@
 #   Image.gz           gzip -9 -n of Image
 #   initramfs.cpio     busybox-static + virtio modules + guest-images/init
 #                      + guest-images/tools/*.c (static, in /usr/bin)
-#   tools/             those tools again, for the arm64 host (benchmarks)
+#   tools/             those tools again, for the arm64 host (benchmarks,
+#                      vsock tests)
 #   initramfs.cpio.gz  gzip -9 -n of initramfs.cpio
 # Reproducible (fixed mtimes = SOURCE_DATE_EPOCH, sorted entries, gzip -n).
 # Does nothing when the outputs are newer than all inputs (use -f to force).
@@ -25,7 +26,7 @@ force=0
 
 kdeb=$(find_deb 'linux-image-*-cloud-arm64')
 bbdeb=$(find_deb busybox-static)
-TOOLS=(mmio-probe mmio-stress blkbench)
+TOOLS=(mmio-probe mmio-stress blkbench vsock-echo)
 inputs=("$kdeb" "$bbdeb" "$REPO/guest-images/init" "$REPO/guest-images/lib.sh"
         "$REPO/guest-images/build.sh")
 for t in "${TOOLS[@]}"; do inputs+=("$REPO/guest-images/tools/$t.c"); done
