@@ -16,6 +16,7 @@
 
 #include "devices/fake_vring.h"
 #include "fake_vhost.h"
+#include "log.h"
 #include "unit.h"
 
 #define CID 0x1122334455ULL /* wider than 32 bits: checks every byte */
@@ -308,12 +309,82 @@ START_TEST(test_trapped_notify_goes_to_vhost)
 }
 END_TEST
 
+/* xorshift64: the same "random" driver on every run. */
+static uint64_t rnd_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return rnd_state;
+}
+
+/*
+ * A driver that writes anything anywhere: registers, config space, queue
+ * addresses inside and outside RAM, status values in any order, kicks on
+ * every queue; RAM full of garbage. vmm must not crash (ASan: make
+ * SANITIZE=1 check), the CID must stay, and vhost runs only while the
+ * driver has DRIVER_OK.
+ */
+START_TEST(test_random_driver_never_breaks_the_device)
+{
+	static const unsigned int widths[] = { 1, 2, 4, 8 };
+	static const uint64_t hot[] = {
+		VIRTIO_MMIO_STATUS,	    VIRTIO_MMIO_QUEUE_SEL,
+		VIRTIO_MMIO_QUEUE_NUM,	    VIRTIO_MMIO_QUEUE_READY,
+		VIRTIO_MMIO_QUEUE_NOTIFY,   VIRTIO_MMIO_QUEUE_DESC_LOW,
+		VIRTIO_MMIO_QUEUE_USED_LOW, VIRTIO_MMIO_DRIVER_FEATURES,
+		VIRTIO_MMIO_CONFIG,	    VIRTIO_MMIO_INTERRUPT_ACK,
+	};
+
+	log_set_level(LOG_ERROR);
+	for (size_t i = 0; i < FAKE_RAM_SIZE; i += 8) {
+		uint64_t r = rnd();
+
+		memcpy(f.ram + i, &r, 8);
+	}
+	open_and_attach();
+	for (int i = 0; i < 50000; i++) {
+		uint64_t r = rnd(), v = rnd();
+		uint64_t off = r & 1 ? hot[(r >> 1) % 10] : (r >> 8) % 0x210;
+		unsigned int len = widths[(r >> 20) & 3];
+		uint8_t buf[8];
+
+		/* Queue addresses: often inside RAM, so rings get started. */
+		if ((r >> 24) % 4 == 0)
+			v = FAKE_RAM_BASE + (v % FAKE_RAM_SIZE);
+		if ((r >> 26) % 8 == 0)
+			v = 0xf; /* DRIVER_OK and all before it */
+		memcpy(buf, &v, 8);
+		fake_vhost.n = 0; /* the fake's log is for the other tests */
+		if (i % 250 == 0) {
+			/* Now and then a proper start, then chaos again. */
+			reg_write(VIRTIO_MMIO_STATUS, 0);
+			driver_ok();
+			ck_assert_int_eq(vs.running, 1);
+		}
+		if ((r >> 30) & 1)
+			virtio_mmio_ops.write(&t, off, buf, len);
+		else
+			virtio_mmio_ops.read(&t, off, buf, len);
+		if ((r >> 32) % 16 == 0)
+			virtio_mmio_notify(&t, (unsigned int)(v % 5));
+		ck_assert_uint_eq(vs.cid, CID);
+		if (vs.running)
+			ck_assert(t.status & VIRTIO_CONFIG_S_DRIVER_OK);
+	}
+	ck_assert_uint_ge(vs.starts, 200);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("virtio_vsock");
 	TCase *tc = tcase_create("virtio_vsock");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60); /* the random driver, under ASan */
 	unit_add_tests(tc, test_config_is_the_cid_le64,
 		       test_config_writes_are_ignored, test_open_claims_the_cid,
 		       test_cid_in_use_is_named, test_missing_node_is_named,
@@ -322,7 +393,8 @@ int main(void)
 		       test_failed_start_needs_reset,
 		       test_rings_not_set_up_needs_reset,
 		       test_event_queue_input_is_left_alone,
-		       test_trapped_notify_goes_to_vhost);
+		       test_trapped_notify_goes_to_vhost,
+		       test_random_driver_never_breaks_the_device);
 	suite_add_tcase(s, tc);
 	return unit_run(s);
 }
