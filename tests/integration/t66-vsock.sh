@@ -103,6 +103,32 @@ else
 		fi
 	fi
 
+	# A hostile guest on the vsock device's registers (slot 1 after hvc0
+	# with --rng off): random registers, widths, values, status orders and
+	# garbage rings that vhost walks. vmm (the ASan + UBSan build when
+	# there is one) survives and keeps serving the console.
+	name="vsock: hostile guest on its registers, vmm survives"
+	stress_vmm=$VMM
+	[ -x build/arm64-san/vmm ] && stress_vmm=build/arm64-san/vmm
+	T=vsock_stress
+	ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		timeout -s KILL "$LIMIT" "$stress_vmm" --kernel "$KERNEL" \
+		--initrd "$INITRD" --mem 256M --console virtio --rng off \
+		--vsock cid=48 --stats \
+		--cmdline 'quiet iomem=relaxed run="mmio-stress 20000 11 0xa000200:0x200:virtio; echo console-still-answers"' \
+		</dev/null >"$D/$T.out" 2>"$D/$T.err"
+	RC=$?
+	if expect_rc "$name" 0; then
+		if out_has 'mmio-stress: 20000 accesses' &&
+			out_has console-still-answers &&
+			err_has 'vmm: stats: vsock cid=48' &&
+			! err_has 'AddressSanitizer' && ! err_has 'runtime error'; then
+			pass "$name ($stress_vmm)"
+		else
+			fail "$name" "no summary, console dead or a sanitizer report"
+		fi
+	fi
+
 	# A CID clash: the second vmm stops before boot, the first is unharmed.
 	name="vsock: CID in use: second vmm exits 5 named, first unaffected"
 	vsock_bg vsock_first 44 'vsock-echo listen 5002'
