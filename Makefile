@@ -78,6 +78,7 @@ CORE_SRCS := \
 	vmm/devices/virtio_console.c \
 	vmm/devices/virtio_mmio.c \
 	vmm/devices/virtio_rng.c \
+	vmm/devices/virtio_vsock.c \
 	vmm/devices/virtqueue.c \
 	vmm/events.c \
 	vmm/fdt/dt.c \
@@ -85,7 +86,8 @@ CORE_SRCS := \
 	vmm/log.c \
 	vmm/memory/guest_mem.c \
 	vmm/memory/layout.c \
-	vmm/sandbox.c
+	vmm/sandbox.c \
+	vmm/vhost.c
 
 # Sources that drive KVM on arm64.
 KVM_SRCS := \
@@ -152,6 +154,7 @@ UNIT_TESTS := \
 	tests/unit/test_config_file.c \
 	tests/unit/test_events.c \
 	tests/unit/test_loader.c \
+	tests/unit/test_vhost.c \
 	tests/unit/devices/test_blk_backend.c \
 	tests/unit/devices/test_boot_timer.c \
 	tests/unit/devices/test_mmio_bus.c \
@@ -162,6 +165,7 @@ UNIT_TESTS := \
 	tests/unit/devices/test_virtio_console.c \
 	tests/unit/devices/test_virtio_mmio.c \
 	tests/unit/devices/test_virtio_rng.c \
+	tests/unit/devices/test_virtio_vsock.c \
 	tests/unit/devices/test_virtqueue.c \
 	tests/unit/fdt/test_dt.c \
 	tests/unit/memory/test_guest_mem.c

@@ -5,7 +5,8 @@
 #   Image.gz           gzip -9 -n of Image
 #   initramfs.cpio     busybox-static + virtio modules + guest-images/init
 #                      + guest-images/tools/*.c (static, in /usr/bin)
-#   tools/             those tools again, for the arm64 host (benchmarks)
+#   tools/             those tools again, for the arm64 host (benchmarks,
+#                      vsock tests)
 #   initramfs.cpio.gz  gzip -9 -n of initramfs.cpio
 #   Image-generic      Debian's generic arm64 kernel: it has gpio_keys (a
 #                      module) and gpio-pl061 (built in), so it hears vmm's
@@ -37,7 +38,7 @@ force=0
 kdeb=$(find_deb 'linux-image-*-cloud-arm64')
 gdeb=$(find_deb 'linux-image-*[0-9]-arm64')
 bbdeb=$(find_deb busybox-static)
-TOOLS=(mmio-probe mmio-stress blkbench sockreq)
+TOOLS=(mmio-probe mmio-stress blkbench sockreq vsock-echo)
 inputs=("$kdeb" "$gdeb" "$bbdeb" "$REPO/guest-images/init" "$REPO/guest-images/lib.sh"
         "$REPO/guest-images/build.sh")
 for t in "${TOOLS[@]}"; do inputs+=("$REPO/guest-images/tools/$t.c"); done

@@ -127,6 +127,30 @@ int config_parse_disk(const char *arg, struct disk_config *d, char *why,
 	return parse_disk(arg, "--disk", d, why, why_len);
 }
 
+int config_parse_vsock(const char *arg, uint64_t *cid, char *why,
+		       size_t why_len)
+{
+	unsigned long long v;
+	char *end;
+
+	if (strncmp(arg, "cid=", 4) || arg[4] < '0' || arg[4] > '9') {
+		log_why(why, why_len, "--vsock '%s': must be cid=N", arg);
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(arg + 4, &end, 10);
+	/* 0, 1, 2: hypervisor, local, host; 2^32 - 1: VMADDR_CID_ANY. */
+	if (errno || *end || v < 3 || v > 0xfffffffeULL) {
+		log_why(why, why_len,
+			"--vsock '%s': the CID must be a number from 3 to "
+			"4294967294 (0-2 are reserved)",
+			arg);
+		return -EINVAL;
+	}
+	*cid = v;
+	return 0;
+}
+
 static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 {
 	unsigned long v;
@@ -160,6 +184,7 @@ enum {
 	OPT_CONFIG,
 	OPT_API_SOCKET,
 	OPT_SHUTDOWN_GRACE,
+	OPT_VSOCK,
 };
 
 static const struct option long_options[] = {
@@ -183,6 +208,7 @@ static const struct option long_options[] = {
 	{ "config", required_argument, NULL, OPT_CONFIG },
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
+	{ "vsock", required_argument, NULL, OPT_VSOCK },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -389,6 +415,12 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		return 0;
 	case OPT_SHUTDOWN_GRACE:
 		return parse_shutdown_grace(cfg, arg, name, why, why_len);
+	case OPT_VSOCK:
+		if (cfg->vsock_cid) {
+			log_why(why, why_len, "--vsock: only one vsock device");
+			return -EINVAL;
+		}
+		return config_parse_vsock(arg, &cfg->vsock_cid, why, why_len);
 	case OPT_STATS:
 		/* "stats": false in a config file */
 		cfg->stats = !(arg && strcmp(arg, "false") == 0);
@@ -620,6 +652,9 @@ static const char usage_text[] =
 	"to\n"
 	"                        see the boot before its driver loads)\n"
 	"      --rng on|off      virtio-rng entropy device; default on\n"
+	"      --vsock cid=N     virtio-vsock with guest CID N (3 to "
+	"4294967294),\n"
+	"                        backed by the host's /dev/vhost-vsock\n"
 	"      --seccomp kill|log|off\n"
 	"                        per-thread system call filters: a refused "
 	"call\n"

@@ -63,6 +63,7 @@ struct vm_config {
 	unsigned int ndisks;
 	int rng;		     /* virtio-rng, on by default */
 	int console_virtio;	     /* --console virtio: hvc0 is the console */
+	uint64_t vsock_cid;	     /* --vsock cid=N; 0: no vsock device */
 	enum config_seccomp seccomp; /* default: kill */
 	const char *chroot_dir;	     /* --chroot: after set-up */
 	const char *serial_log;	     /* --serial-log: tee the console */
@@ -90,6 +91,13 @@ void config_free(struct vm_config *cfg);
  */
 int config_parse_disk(const char *arg, struct disk_config *d, char *why,
 		      size_t why_len);
+
+/*
+ * config_parse_vsock() - "cid=N" (N from 3 to 2^32 - 2, decimal) into
+ * @cid. Returns 0 or -EINVAL with the reason in @why.
+ */
+int config_parse_vsock(const char *arg, uint64_t *cid, char *why,
+		       size_t why_len);
 
 /*
  * config_parse_args() - fill @cfg from argv (argv[0] is the program). The

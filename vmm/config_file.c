@@ -447,6 +447,12 @@ char *config_to_json(const struct vm_config *cfg)
 	if (cfg->timeout_s)
 		gen_uint(g, "timeout", cfg->timeout_s);
 	gen_uint(g, "shutdown-grace", cfg->shutdown_grace_s);
+	if (cfg->vsock_cid) {
+		char cid[32];
+
+		snprintf(cid, sizeof(cid), "cid=%" PRIu64, cfg->vsock_cid);
+		gen_kv(g, "vsock", cid);
+	}
 	gen_kv(g, "serial-log", cfg->serial_log);
 	gen_kv(g, "events", cfg->events);
 	gen_kv(g, "api-socket", cfg->api_socket);

@@ -30,6 +30,7 @@
 #include "devices/vgic.h"
 #include "devices/virtio_console.h"
 #include "devices/virtio_rng.h"
+#include "devices/virtio_vsock.h"
 #include "event_loop.h"
 #include "events.h"
 #include "exit_codes.h"
@@ -74,6 +75,8 @@ struct vm {
 	struct vm_virtio hvc_dev;
 	struct virtio_console hvc;
 	struct virtio_rng rng;
+	struct vm_virtio vsock_dev;
+	struct virtio_vsock vsock;
 	struct boot_files boot;
 	struct boot_layout layout;
 	char *cmdline;
@@ -365,6 +368,13 @@ static int vm_check_inputs(struct vm *vm)
 		pr_err("%s", why);
 		return VMM_EXIT_BAD_INPUT;
 	}
+	/* Before KVM: a missing vhost-vsock or a taken CID starts nothing. */
+	if (cfg->vsock_cid &&
+	    virtio_vsock_open(&vm->vsock, VIRTIO_VSOCK_DEV_PATH, why,
+			      sizeof(why))) {
+		pr_err("--vsock: %s", why);
+		return VMM_EXIT_HOST_RESOURCE;
+	}
 	pr_info("kernel%s at 0x%" PRIx64 "-0x%" PRIx64 ", initrd at 0x%" PRIx64
 		" (%zu bytes), dtb at 0x%" PRIx64,
 		vm->boot.kernel_was_gzip ? " (gunzipped)" : "",
@@ -516,6 +526,14 @@ static int vm_create_devices(struct vm *vm)
 		if (vm_virtio_attach(&vm->rng_dev, vm->next_slot++,
 				     VIRTIO_ID_RNG, &virtio_rng_ops, &vm->rng,
 				     1, 0, &env))
+			return VMM_EXIT_INTERNAL;
+	}
+	if (vm->cfg->vsock_cid) {
+		if (vm_virtio_attach(&vm->vsock_dev, vm->next_slot++,
+				     VIRTIO_ID_VSOCK, &virtio_vsock_ops,
+				     &vm->vsock, VIRTIO_VSOCK_QUEUES,
+				     VIRTIO_VSOCK_CONFIG_SIZE, &env) ||
+		    vm_virtio_attach_vhost(&vm->vsock_dev, &vm->vsock.vh, &env))
 			return VMM_EXIT_INTERNAL;
 	}
 	return 0;
@@ -799,6 +817,13 @@ static void vm_print_stats(struct vm *vm)
 			vm->button_presses, vm->gpio.interrupts,
 			vm->gpio.data_reads,
 			pl061_irq_enabled(&vm->gpio, LAYOUT_GPIO_POWER_PIN));
+	if (vm->cfg->vsock_cid)
+		fprintf(stderr,
+			"vmm: stats: vsock cid=%" PRIu64 " starts=%" PRIu64
+			" calls=%" PRIu64 " event_kicks=%" PRIu64
+			" interrupts=%" PRIu64 "\n",
+			vm->vsock.cid, vm->vsock.starts, vm->vsock.vh.calls,
+			vm->vsock.event_kicks, vm->vsock_dev.t.interrupts);
 	for (unsigned int i = 0; vm->disks && i < vm->cfg->ndisks; i++) {
 		const struct vm_disk *d = &vm->disks[i];
 
@@ -1098,6 +1123,9 @@ static void vm_teardown(struct vm *vm)
 	vm_disks_close(vm->disks, vm->cfg->ndisks);
 	vm->disks = NULL;
 	vm_virtio_destroy(&vm->rng_dev);
+	/* Closing vhost-vsock stops it: before guest RAM goes. */
+	virtio_vsock_close(&vm->vsock);
+	vm_virtio_destroy(&vm->vsock_dev);
 	vm_virtio_destroy(&vm->hvc_dev);
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
@@ -1151,6 +1179,8 @@ int vm_run(const struct vm_config *cfg)
 			"process. Debugging only.");
 	vm_virtio_init(&vm->rng_dev, "rng");
 	vm_virtio_init(&vm->hvc_dev, "hvc");
+	vm_virtio_init(&vm->vsock_dev, "vsock");
+	virtio_vsock_init(&vm->vsock, cfg->vsock_cid, NULL);
 	vm->host.opaque = vm;
 	vm->kvm.fd = vm->kvm.vm_fd = -1;
 	vm->gic.dev_fd = -1;

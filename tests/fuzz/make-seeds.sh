@@ -125,6 +125,10 @@ put("config", "bad-user",
          "--user", "123456789012345678:1", "--user", "1:-1", "--user", "1000",
          "--seccomp", "strict",
          "--timeout", "0"))
+put("config", "vsock",
+    argv("--kernel", "I", "--vsock", "cid=3", "--vsock=cid=4294967294",
+         "--vsock", "cid=4294967295", "--vsock", "cid=18446744073709551620",
+         "--vsock", "cid=", "--vsock", "port=5"))
 put("config", "missing-value", argv("--kernel", "Image", "--cpus"))
 put("config", "unknown", argv("--kern", "Image", "--c", "2", "-x", "extra"))
 put("config", "long-cmdline",

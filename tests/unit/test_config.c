@@ -507,6 +507,56 @@ START_TEST(shutdown_grace_values)
 }
 END_TEST
 
+START_TEST(vsock_cid_is_parsed)
+{
+	uint64_t cid = 0;
+
+	ck_assert_int_eq(PARSE("--kernel", "I"), 0);
+	ck_assert_uint_eq(p.cfg.vsock_cid, 0); /* none by default */
+	ck_assert_int_eq(PARSE("--kernel", "I", "--vsock", "cid=3"), 0);
+	ck_assert_uint_eq(p.cfg.vsock_cid, 3);
+	ck_assert_int_eq(config_parse_vsock("cid=4294967294", &cid, p.why,
+					    sizeof(p.why)),
+			 0);
+	ck_assert_uint_eq(cid, 4294967294ULL);
+}
+END_TEST
+
+START_TEST(vsock_bad_values_are_named)
+{
+	static const char *const bad[] = {
+		"cid=0",
+		"cid=1",
+		"cid=2",
+		"cid=4294967295",
+		"cid=99999999999999999999",
+		"cid=",
+		"cid=-3",
+		"cid=3x",
+		"cid= 3",
+		"cid=0x10",
+		"3",
+		"port=3",
+		"",
+		"CID=3",
+		"cid=3,",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(PARSE("--kernel", "I", "--vsock", bad[i]) ==
+				      -EINVAL,
+			      "--vsock '%s' accepted", bad[i]);
+		ck_assert_str_contains(p.why, "--vsock '");
+		ck_assert_str_contains(p.why, bad[i]);
+	}
+	ck_assert_rejected(PARSE("--kernel", "I", "--vsock", "cid=2"),
+			   "0-2 are reserved");
+	ck_assert_rejected(
+		PARSE("--kernel", "I", "--vsock", "cid=3", "--vsock", "cid=4"),
+		"only one vsock");
+}
+END_TEST
+
 START_TEST(virtio_console_cmdline)
 {
 	char *cmd;
@@ -529,6 +579,9 @@ static Suite *config_suite(void)
 		tc, device_and_confinement_options,
 		device_and_confinement_bad_values, virtio_console_cmdline,
 		shutdown_grace_values, disk_options_are_parsed,
+		disk_bad_values_are_named, disk_count_is_bounded,
+		size_suffixes_are_powers_of_1024, vsock_cid_is_parsed,
+		vsock_bad_values_are_named, disk_options_are_parsed,
 		disk_bad_values_are_named, disk_count_is_bounded,
 		size_suffixes_are_powers_of_1024,
 		size_takes_b_and_ib_after_suffix, size_without_suffix_is_bytes,

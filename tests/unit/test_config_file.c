@@ -222,7 +222,7 @@ START_TEST(test_round_trip_every_option)
 			       "\"rng\": \"off\", \"console\": \"virtio\",\n"
 			       "\"seccomp\": \"off\", \"user\": \"1000:100\",\n"
 			       "\"chroot\": \"/jail\", \"timeout\": 9,\n"
-			       "\"shutdown-grace\": 4,\n"
+			       "\"shutdown-grace\": 4, \"vsock\": \"cid=7\",\n"
 			       "\"serial-log\": \"s.log\",\n"
 			       "\"events\": \"e.json\",\n"
 			       "\"api-socket\": \"a.sock\",\n"

@@ -62,8 +62,16 @@ void virtio_mmio_unlock(struct virtio_mmio *t)
 static void raise_interrupt(struct virtio_mmio *t, uint32_t bit)
 {
 	__atomic_fetch_or(&t->isr, bit, __ATOMIC_SEQ_CST);
-	t->interrupts++;
+	__atomic_fetch_add(&t->interrupts, 1, __ATOMIC_RELAXED);
 	irq_line_pulse(t->irq);
+}
+
+void virtio_mmio_interrupt_used(struct virtio_mmio *t)
+{
+	/* A stale signal after a reset must not leave ISR set. */
+	if (__atomic_load_n(&t->status, __ATOMIC_ACQUIRE) &
+	    VIRTIO_CONFIG_S_DRIVER_OK)
+		raise_interrupt(t, VIRTIO_MMIO_INT_VRING);
 }
 
 void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why)
@@ -121,6 +129,8 @@ static void device_reset(struct virtio_mmio *t)
 /* A driver may only add status bits; 0 resets. FEATURES_OK is checked. */
 static void write_status(struct virtio_mmio *t, uint32_t v)
 {
+	uint32_t old;
+
 	if (v == 0) {
 		device_reset(t);
 		return;
@@ -140,10 +150,16 @@ static void write_status(struct virtio_mmio *t, uint32_t v)
 				!!(f & (1ULL << VIRTIO_RING_F_INDIRECT_DESC));
 		}
 	}
+	/*
+	 * Status first: a device whose backend runs elsewhere (vhost) may
+	 * interrupt as soon as it is activated, and a device that cannot
+	 * start reports NEEDS_RESET to a driver that is listening.
+	 */
+	old = t->status;
+	__atomic_store_n(&t->status, old | v, __ATOMIC_RELEASE);
 	if ((v & VIRTIO_CONFIG_S_DRIVER_OK) &&
-	    !(t->status & VIRTIO_CONFIG_S_DRIVER_OK) && t->ops->activate)
+	    !(old & VIRTIO_CONFIG_S_DRIVER_OK) && t->ops->activate)
 		t->ops->activate(t->dev, t);
-	t->status |= v;
 }
 
 static struct virtqueue *selected_vq(struct virtio_mmio *t)

@@ -36,7 +36,10 @@ struct virtio_dev_ops {
 			    unsigned int len);
 	void (*write_config)(void *dev, uint64_t off, const uint8_t *data,
 			     unsigned int len); /* may be NULL: ignored */
-	/* The driver set DRIVER_OK: queues are live. May be NULL. */
+	/*
+	 * The driver set DRIVER_OK (already in the status): queues are
+	 * live. May be NULL. Called with the transport lock held.
+	 */
 	void (*activate)(void *dev, struct virtio_mmio *t);
 	/* Queue @q has new buffers. Called with the transport lock held. */
 	void (*notify)(void *dev, struct virtio_mmio *t, unsigned int q);
@@ -88,6 +91,13 @@ void virtio_mmio_notify(struct virtio_mmio *t, unsigned int q);
  * the driver if it asked for it. Call with the transport lock held.
  */
 void virtio_mmio_used(struct virtio_mmio *t, unsigned int q);
+
+/*
+ * virtio_mmio_interrupt_used() - a backend outside the VMM (vhost) used
+ * buffers and asked for an interrupt: set the ISR's used-buffer bit, then
+ * pulse the irq. Lock-free, from any thread; ignored unless DRIVER_OK.
+ */
+void virtio_mmio_interrupt_used(struct virtio_mmio *t);
 
 /*
  * virtio_mmio_needs_reset() - the device met something it cannot go on
