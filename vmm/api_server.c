@@ -165,14 +165,19 @@ static int api_socket(struct api_server *s, const char *path, char *why,
 	return 0;
 }
 
+void api_server_init(struct api_server *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->listen_fd = s->quit_fd = s->dir_fd = -1;
+}
+
 int api_server_open(struct api_server *s, const char *path,
 		    const struct api_ops *ops, void *opaque, char *why,
 		    size_t why_len)
 {
 	int ret;
 
-	memset(s, 0, sizeof(*s));
-	s->listen_fd = s->quit_fd = s->dir_fd = -1;
+	api_server_init(s);
 	s->ops = ops;
 	s->opaque = opaque;
 	ret = api_socket(s, path, why, why_len);
@@ -285,6 +290,5 @@ void api_server_close(struct api_server *s)
 		unlinkat(s->dir_fd, s->name, 0);
 	if (s->dir_fd >= 0)
 		close(s->dir_fd);
-	memset(s, 0, sizeof(*s));
-	s->listen_fd = s->quit_fd = s->dir_fd = -1;
+	api_server_init(s);
 }

@@ -36,6 +36,9 @@ struct api_server {
 	unsigned long long requests, errors;
 };
 
+/* api_server_init() - a closed server (api_server_close() is a no-op). */
+void api_server_init(struct api_server *s);
+
 /*
  * api_server_open() - create the socket at @path and the HTTP server (no
  * thread yet). Returns 0, -EADDRINUSE (a server answers there), -EEXIST

@@ -613,7 +613,8 @@ char *config_kernel_cmdline(const struct vm_config *cfg, char *why,
 	return s;
 }
 
-/* clang-format off: the help text is laid out as it prints */
+/* The help text is laid out as it prints. */
+/* clang-format off */
 static const char usage_text[] =
 	"Usage: vmm --kernel FILE [options]\n"
 	"       vmm ctl SOCKET COMMAND   (drive a running vmm; vmm ctl "

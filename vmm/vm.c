@@ -1187,7 +1187,7 @@ int vm_run(const struct vm_config *cfg)
 	vm->stop_src.fd = vm->sig_src.fd = vm->loop.epfd = -1;
 	vm->timeout_src.fd = vm->serial_log_fd = -1;
 	vm->api_src.fd = vm->statm_fd = -1;
-	api_server_close(&vm->api); /* marks it closed */
+	api_server_init(&vm->api);
 	vm->grace_src.fd = vm->release_src.fd = -1;
 	vm->con.ready_src.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &vm->started);

@@ -423,6 +423,22 @@ START_TEST(test_vmm_ctl)
 }
 END_TEST
 
+/* A server that was never opened closes nothing (stdin stays open). */
+START_TEST(test_closing_an_unopened_server)
+{
+	struct api_server s;
+	int fd = dup(STDIN_FILENO);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(dup2(fd, 0), 0);
+	memset(&s, 0, sizeof(s));
+	api_server_init(&s);
+	api_server_close(&s);
+	ck_assert_int_ne(fcntl(0, F_GETFD), -1);
+	close(fd);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("api");
@@ -435,7 +451,8 @@ int main(void)
 		       test_shutdown_is_accepted_stop_is_done,
 		       test_bad_requests_do_not_reach_the_vm,
 		       test_oversized_body, test_error_message_is_json_escaped,
-		       test_echoed_bytes_keep_the_answer_json);
+		       test_echoed_bytes_keep_the_answer_json,
+		       test_closing_an_unopened_server);
 	suite_add_tcase(s, tc);
 	/* Unchecked: the server thread must not be forked with the test. */
 	tcase_add_unchecked_fixture(ts, NULL, NULL);
