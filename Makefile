@@ -63,11 +63,13 @@ CORE_SRCS := \
 	vmm/devices/blk_backend.c \
 	vmm/devices/boot_timer.c \
 	vmm/devices/mmio_bus.c \
+	vmm/devices/net_tap.c \
 	vmm/devices/pl031.c \
 	vmm/devices/uart_8250.c \
 	vmm/devices/virtio_blk.c \
 	vmm/devices/virtio_console.c \
 	vmm/devices/virtio_mmio.c \
+	vmm/devices/virtio_net.c \
 	vmm/devices/virtio_rng.c \
 	vmm/devices/virtqueue.c \
 	vmm/events.c \
@@ -89,6 +91,7 @@ KVM_SRCS := \
 	vmm/vcpu/vcpu.c \
 	vmm/vm.c \
 	vmm/vm_disk.c \
+	vmm/vm_net.c \
 	vmm/vm_virtio.c
 
 # SANITIZE=1 builds (ASan + UBSan) live apart: build/arm64-san/vmm.
@@ -145,6 +148,7 @@ UNIT_TESTS := \
 	tests/unit/devices/test_virtio_blk.c \
 	tests/unit/devices/test_virtio_console.c \
 	tests/unit/devices/test_virtio_mmio.c \
+	tests/unit/devices/test_virtio_net.c \
 	tests/unit/devices/test_virtio_rng.c \
 	tests/unit/devices/test_virtqueue.c \
 	tests/unit/fdt/test_dt.c \

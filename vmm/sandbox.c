@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <linux/fs.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <seccomp.h>
 
@@ -85,8 +86,10 @@ static const unsigned long vcpu_ioctls[] = {
 	BLKDISCARD, BLKZEROOUT,		 TCGETS,
 };
 
+/* TUNSETOFFLOAD: virtio-net follows the guest's offloads on the loop. */
 static const unsigned long main_ioctls[] = {
-	KVM_IRQ_LINE, BLKDISCARD, BLKZEROOUT, TCGETS, TCSETS, TCSETSW, TCSETSF,
+	KVM_IRQ_LINE, BLKDISCARD, BLKZEROOUT, TCGETS,
+	TCSETS,	      TCSETSW,	  TCSETSF,    TUNSETOFFLOAD,
 };
 
 static const char *thread_names[] = {
