@@ -77,7 +77,8 @@ CORE_SRCS := \
 	vmm/loader.c \
 	vmm/log.c \
 	vmm/memory/guest_mem.c \
-	vmm/memory/layout.c
+	vmm/memory/layout.c \
+	vmm/vhost.c
 
 # Sources that drive KVM on arm64.
 KVM_SRCS := \
@@ -140,6 +141,7 @@ UNIT_TESTS := \
 	tests/unit/test_config.c \
 	tests/unit/test_events.c \
 	tests/unit/test_loader.c \
+	tests/unit/test_vhost.c \
 	tests/unit/devices/test_blk_backend.c \
 	tests/unit/devices/test_boot_timer.c \
 	tests/unit/devices/test_mmio_bus.c \

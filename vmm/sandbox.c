@@ -16,6 +16,7 @@
 #include <linux/fs.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
+#include <linux/vhost.h>
 #include <seccomp.h>
 
 #include "exit_codes.h"
@@ -82,8 +83,24 @@ static const char *const main_syscalls[] = {
 };
 
 static const unsigned long vcpu_ioctls[] = {
-	KVM_RUN,    KVM_SET_VCPU_EVENTS, KVM_IRQ_LINE,
-	BLKDISCARD, BLKZEROOUT,		 TCGETS,
+	KVM_RUN,
+	KVM_SET_VCPU_EVENTS,
+	KVM_IRQ_LINE,
+	BLKDISCARD,
+	BLKZEROOUT,
+	TCGETS,
+	/*
+	 * vhost devices start their rings when the driver writes DRIVER_OK
+	 * and stop them on its reset: MMIO writes, on a vCPU thread. Done
+	 * there, synchronously, because a reset must be over before the
+	 * write returns (the driver reuses the rings at once), and deferring
+	 * to the event loop would deadlock on the transport lock it holds.
+	 */
+	VHOST_SET_FEATURES,
+	VHOST_SET_VRING_NUM,
+	VHOST_SET_VRING_BASE,
+	VHOST_SET_VRING_ADDR,
+	VHOST_GET_VRING_BASE,
 };
 
 /* TUNSETOFFLOAD: virtio-net follows the guest's offloads on the loop. */

@@ -12,6 +12,7 @@
 #include "kvm.h"
 #include "log.h"
 #include "memory/layout.h"
+#include "vhost.h"
 
 void vm_virtio_init(struct vm_virtio *v, const char *name)
 {
@@ -94,6 +95,41 @@ int vm_virtio_attach(struct vm_virtio *v, unsigned int slot, uint32_t device_id,
 		pr_err("%s: cannot attach the virtio device: %s", v->name,
 		       strerror(-ret));
 	return ret;
+}
+
+int vm_virtio_take_kick(struct vm_virtio *v, unsigned int q,
+			struct event_loop *loop)
+{
+	if (q >= v->nqueues || v->kicks[q].src.fd < 0)
+		return -EINVAL;
+	event_loop_del(loop, &v->kicks[q].src);
+	return v->kicks[q].src.fd;
+}
+
+int vm_virtio_attach_vhost(struct vm_virtio *v, struct vhost *vh,
+			   const struct vm_virtio_env *env)
+{
+	int ret = vh->nqueues <= v->nqueues ? 0 : -EINVAL;
+
+	for (unsigned int q = 0; q < vh->nqueues && !ret; q++) {
+		int kick = vm_virtio_take_kick(v, q, env->loop);
+
+		ret = kick < 0 ? kick : vhost_set_kick(vh, q, kick);
+		if (!ret)
+			ret = event_loop_add(env->loop, &vh->vqs[q].call_src,
+					     EPOLLIN);
+	}
+	if (!ret)
+		ret = vhost_set_mem_table(vh, env->mem);
+	if (ret) {
+		pr_err("%s: cannot hand the queues to %s: %s", v->name,
+		       vh->path, strerror(-ret));
+		return ret;
+	}
+	/* Nothing the kernel's data path would not honour. */
+	v->t.host_features &= vhost_features_mask(vh);
+	vhost_bind(vh, &v->t);
+	return 0;
 }
 
 void vm_virtio_destroy(struct vm_virtio *v)

@@ -16,6 +16,7 @@ struct kvm;
 struct mmio_bus;
 struct guest_mem;
 struct vm_virtio;
+struct vhost;
 
 struct vm_virtio_kick {
 	struct event_source src;
@@ -54,6 +55,25 @@ int vm_virtio_attach(struct vm_virtio *v, unsigned int slot, uint32_t device_id,
 		     const struct virtio_dev_ops *ops, void *dev,
 		     unsigned int nqueues, uint32_t config_size,
 		     const struct vm_virtio_env *env);
+
+/*
+ * vm_virtio_take_kick() - queue @q's kick ioeventfd, which the event loop
+ * @loop stops watching: a backend outside the VMM (vhost) takes the kicks
+ * over. The fd stays @v's (closed by vm_virtio_destroy()). Returns the fd
+ * or -EINVAL.
+ */
+int vm_virtio_take_kick(struct vm_virtio *v, unsigned int q,
+			struct event_loop *loop);
+
+/*
+ * vm_virtio_attach_vhost() - after vm_virtio_attach(): give the first
+ * @vh->nqueues queues of @v to the opened vhost @vh (see vhost.h): their
+ * kicks, the memory table, the CALL eventfds into the event loop, and the
+ * transport's features limited to what vhost offers. Before the guest
+ * runs. Returns 0 or -errno (logged).
+ */
+int vm_virtio_attach_vhost(struct vm_virtio *v, struct vhost *vh,
+			   const struct vm_virtio_env *env);
 
 /* vm_virtio_destroy() - close what attach opened; the device is the caller's.
  */

@@ -62,8 +62,16 @@ void virtio_mmio_unlock(struct virtio_mmio *t)
 static void raise_interrupt(struct virtio_mmio *t, uint32_t bit)
 {
 	__atomic_fetch_or(&t->isr, bit, __ATOMIC_SEQ_CST);
-	t->interrupts++;
+	__atomic_fetch_add(&t->interrupts, 1, __ATOMIC_RELAXED);
 	irq_line_pulse(t->irq);
+}
+
+void virtio_mmio_interrupt_used(struct virtio_mmio *t)
+{
+	/* A stale signal after a reset must not leave ISR set. */
+	if (__atomic_load_n(&t->status, __ATOMIC_ACQUIRE) &
+	    VIRTIO_CONFIG_S_DRIVER_OK)
+		raise_interrupt(t, VIRTIO_MMIO_INT_VRING);
 }
 
 void virtio_mmio_needs_reset(struct virtio_mmio *t, const char *why)

@@ -90,6 +90,13 @@ void virtio_mmio_notify(struct virtio_mmio *t, unsigned int q);
 void virtio_mmio_used(struct virtio_mmio *t, unsigned int q);
 
 /*
+ * virtio_mmio_interrupt_used() - a backend outside the VMM (vhost) used
+ * buffers and asked for an interrupt: set the ISR's used-buffer bit, then
+ * pulse the irq. Lock-free, from any thread; ignored unless DRIVER_OK.
+ */
+void virtio_mmio_interrupt_used(struct virtio_mmio *t);
+
+/*
  * virtio_mmio_needs_reset() - the device met something it cannot go on
  * from (a broken ring): set DEVICE_NEEDS_RESET and tell the driver. Call
  * with the lock held.
