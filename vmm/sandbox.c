@@ -101,6 +101,10 @@ static const unsigned long vcpu_ioctls[] = {
 	VHOST_SET_VRING_BASE,
 	VHOST_SET_VRING_ADDR,
 	VHOST_GET_VRING_BASE,
+	/* vhost-net: the tap's offloads follow the driver's features, then
+	 * the tap goes to (and comes back from) the kernel's data path. */
+	TUNSETOFFLOAD,
+	VHOST_NET_SET_BACKEND,
 };
 
 /* TUNSETOFFLOAD: virtio-net follows the guest's offloads on the loop. */

@@ -4,7 +4,9 @@
  * attached as a virtio device (vm_virtio). The tap fd is on the event
  * loop while the guest has receive buffers; an eventfd lets the device
  * ask the loop to resume receiving (after a kick, or once the driver is
- * ready).
+ * ready). With vhost=on and a working /dev/vhost-net, the kernel moves
+ * the packets between the rings and the tap instead, and the tap stays
+ * off the event loop.
  */
 #ifndef VMM_VM_NET_H
 #define VMM_VM_NET_H
@@ -13,6 +15,7 @@
 #include "devices/net_tap.h"
 #include "devices/virtio_net.h"
 #include "event_loop.h"
+#include "vhost.h"
 #include "vm_virtio.h"
 
 struct vm_net {
@@ -21,6 +24,8 @@ struct vm_net {
 	struct event_loop *loop;
 	struct event_source tap_src;  /* the tap has packets */
 	struct event_source wake_src; /* eventfd: the device asks for rx */
+	struct vhost vh;	      /* open: vhost-net moves the packets */
+	int vhost;
 	struct virtio_net dev;
 };
 

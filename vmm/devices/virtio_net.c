@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <linux/if_tun.h>
+#include <linux/vhost.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 
 #include "log.h"
+#include "vhost.h"
 
 #define F(bit) (1ULL << (bit))
 #define OFFLOAD_FEATURES                                                       \
@@ -32,6 +34,11 @@ void virtio_net_init(struct virtio_net *n, const uint8_t mac[6],
 void virtio_net_bind(struct virtio_net *n, struct virtio_mmio *t)
 {
 	n->t = t;
+}
+
+void virtio_net_use_vhost(struct virtio_net *n, struct vhost *vh)
+{
+	n->vh = vh;
 }
 
 static uint64_t net_features(void *dev)
@@ -200,7 +207,7 @@ static int rx_deliver(struct virtio_net *n)
 }
 
 /* Make the backend's offloads follow what the driver negotiated. */
-static void rx_sync_offloads(struct virtio_net *n)
+static void sync_offloads(struct virtio_net *n)
 {
 	unsigned int tun = 0;
 
@@ -224,12 +231,12 @@ int virtio_net_rx(struct virtio_net *n)
 	int pushed = 0, watch = 1;
 
 	virtio_mmio_lock(n->t);
-	if (!queue_live(n, VIRTIO_NET_RXQ)) {
+	if (n->vh || !queue_live(n, VIRTIO_NET_RXQ)) {
 		virtio_mmio_unlock(n->t);
 		return 0; /* activate() or a kick wakes us */
 	}
 	if (n->offload_dirty)
-		rx_sync_offloads(n);
+		sync_offloads(n);
 	for (int budget = RX_BUDGET; budget > 0; budget--) {
 		if (!n->pend_len) {
 			ssize_t r = read(n->be.fd, n->pkt, sizeof(n->pkt));
@@ -367,11 +374,68 @@ static void tx_run(struct virtio_net *n)
 
 /* --- the device --------------------------------------------------------- */
 
+/* --- vhost-net ---------------------------------------------------------- */
+
+/* Give both queues the backend @fd (-1: take it back). 0 or -errno. */
+static int vhost_backend(struct virtio_net *n, int fd)
+{
+	int ret = 0;
+
+	for (unsigned int q = 0; q < VIRTIO_NET_QUEUES; q++) {
+		struct vhost_vring_file f = { .index = q, .fd = fd };
+		int r = vhost_ioctl(n->vh, VHOST_NET_SET_BACKEND,
+				    "VHOST_NET_SET_BACKEND", &f);
+
+		if (r < 0 && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
+/* The kernel lets go of the tap, then of the rings. */
+static void vhost_off(struct virtio_net *n)
+{
+	if (n->vhost_running)
+		vhost_backend(n, -1);
+	n->vhost_running = 0;
+	vhost_stop(n->vh);
+}
+
+/*
+ * DRIVER_OK with vhost: the tap's offloads first (so nothing the driver
+ * refused reaches it), then the rings, then the tap. On a vCPU thread.
+ */
+static void vhost_activate(struct virtio_net *n)
+{
+	int ret;
+
+	sync_offloads(n);
+	ret = vhost_start(n->vh);
+	if (!ret) {
+		n->vhost_running = 1;
+		ret = vhost_backend(n, n->be.fd);
+	}
+	if (ret) {
+		vhost_off(n);
+		virtio_mmio_needs_reset(n->t, "vhost-net could not start");
+	}
+}
+
 static void net_notify(void *dev, struct virtio_mmio *t, unsigned int q)
 {
 	struct virtio_net *n = dev;
 
 	(void)t;
+	if (n->vh) {
+		/* A trapped QueueNotify (no ioeventfd): pass it on. */
+		uint64_t one = 1;
+
+		if (q < VIRTIO_NET_QUEUES &&
+		    write(n->vh->vqs[q].kick_fd, &one, sizeof(one)) < 0)
+			pr_warn_ratelimited("virtio-net: vhost kick: %s",
+					    strerror(errno));
+		return;
+	}
 	if (q == VIRTIO_NET_TXQ)
 		tx_run(n);
 	else if (n->be.wake)
@@ -384,6 +448,10 @@ static void net_activate(void *dev, struct virtio_mmio *t)
 
 	n->features = t->driver_features;
 	n->offload_dirty = 1;
+	if (n->vh) {
+		vhost_activate(n);
+		return;
+	}
 	if (n->be.wake)
 		n->be.wake(n->be.opaque);
 }
@@ -392,6 +460,8 @@ static void net_reset(void *dev)
 {
 	struct virtio_net *n = dev;
 
+	if (n->vh)
+		vhost_off(n);
 	/* Transmit is synchronous; a held packet and its chains go. */
 	n->pend_len = n->pend_off = 0;
 	n->nheld = 0;

@@ -24,6 +24,8 @@
 
 #include <stdint.h>
 
+#include <linux/virtio_net.h>
+
 #include "devices/virtio_mmio.h"
 #include "devices/virtqueue.h"
 
@@ -36,6 +38,19 @@
 /* Largest frame after the header: a 64 KiB GSO packet and its headers. */
 #define VIRTIO_NET_FRAME_MAX (65536 + 256)
 #define VIRTIO_NET_FRAME_MIN 14 /* an Ethernet header */
+/*
+ * Device bits vhost-net neither knows nor needs: the config space (MAC,
+ * link status) is the VMM's, and offloads only change the headers, which
+ * vhost passes between the guest and the tap untouched.
+ */
+#define VIRTIO_NET_VHOST_PASSTHROUGH                                           \
+	((1ULL << VIRTIO_NET_F_CSUM) | (1ULL << VIRTIO_NET_F_GUEST_CSUM) |     \
+	 (1ULL << VIRTIO_NET_F_MAC) | (1ULL << VIRTIO_NET_F_GUEST_TSO4) |      \
+	 (1ULL << VIRTIO_NET_F_GUEST_TSO6) |                                   \
+	 (1ULL << VIRTIO_NET_F_HOST_TSO4) | (1ULL << VIRTIO_NET_F_HOST_TSO6) | \
+	 (1ULL << VIRTIO_NET_F_STATUS))
+
+struct vhost;
 
 struct virtio_net_backend {
 	int fd; /* packets, each after a virtio_net_hdr_v1; non-blocking */
@@ -56,6 +71,8 @@ struct virtio_net_held {
 struct virtio_net {
 	struct virtio_mmio *t;
 	struct virtio_net_backend be;
+	struct vhost *vh;  /* non-NULL: vhost-net moves the packets */
+	int vhost_running; /* it has the backend fd */
 	uint8_t mac[6];
 	uint64_t features; /* the driver's, from DRIVER_OK on */
 	int offload_dirty; /* the backend's offloads must follow features */
@@ -77,6 +94,14 @@ void virtio_net_init(struct virtio_net *n, const uint8_t mac[6],
 
 /* virtio_net_bind() - the transport @n is attached to; before any I/O. */
 void virtio_net_bind(struct virtio_net *n, struct virtio_mmio *t);
+
+/*
+ * virtio_net_use_vhost() - let the opened vhost-net @vh (borrowed, its
+ * queues handed over with vm_virtio_attach_vhost()) move the packets:
+ * DRIVER_OK starts its rings and gives it the backend fd, a reset takes it
+ * back. virtio_net_rx() then does nothing. Before the guest runs.
+ */
+void virtio_net_use_vhost(struct virtio_net *n, struct vhost *vh);
 
 /*
  * virtio_net_rx() - on the event loop: move what the backend has into the
