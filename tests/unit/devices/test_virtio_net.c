@@ -15,8 +15,10 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 
+#include "fake_vhost.h"
 #include "fake_vring.h"
 #include "unit.h"
+#include "vhost.h"
 
 #define QN	 16
 #define TX_DESC	 (FAKE_RAM_BASE + 0x6000)
@@ -617,32 +619,120 @@ START_TEST(reset_forgets_the_held_packet)
 }
 END_TEST
 
+/* --- vhost-net ---------------------------------------------------------- */
+
+static struct vhost vh;
+
+/* A vhost-net (fake) that has the device's queues. */
+static void use_vhost(void)
+{
+	char why[256];
+
+	fake_vhost_reset(F(VIRTIO_F_VERSION_1) | MRG |
+			 F(VIRTIO_RING_F_EVENT_IDX));
+	vhost_init(&vh, VIRTIO_NET_QUEUES, fake_vhost_ioctl);
+	ck_assert_int_eq(vhost_open(&vh, "/dev/null", why, sizeof(why)), 0);
+	ck_assert_int_eq(vhost_set_mem_table(&vh, &f.mem), 0);
+	vhost_bind(&vh, &t);
+	virtio_net_use_vhost(n, &vh);
+	fake_vhost.n = 0; /* count from here */
+}
+
+START_TEST(vhost_starts_rings_then_backend)
+{
+	const struct fake_vhost_call *c;
+
+	use_vhost();
+	wakes = 0;
+	start(MRG | F(VIRTIO_NET_F_GUEST_CSUM) | F(VIRTIO_NET_F_MAC));
+	ck_assert_int_eq(wakes, 0); /* the kernel receives, not the loop */
+	ck_assert_int_eq(offload_calls, 1);
+	ck_assert_uint_eq(offload_flags, TUN_F_CSUM);
+	/* vhost is told only what it knows. */
+	c = fake_vhost_find(VHOST_SET_FEATURES, 0);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(c->u64, F(VIRTIO_F_VERSION_1) | MRG);
+	ck_assert_uint_eq(fake_vhost_count(VHOST_SET_VRING_ADDR), 2);
+	ck_assert_uint_eq(fake_vhost_count(VHOST_NET_SET_BACKEND), 2);
+	/* The backend comes last. */
+	ck_assert_uint_eq(fake_vhost.calls[fake_vhost.n - 1].req,
+			  VHOST_NET_SET_BACKEND);
+	ck_assert_uint_eq(t.status & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
+	vhost_close(&vh);
+}
+END_TEST
+
+START_TEST(vhost_reset_takes_backend_back_first)
+{
+	use_vhost();
+	virtio_net_ops.reset(n); /* before any start: nothing to take back */
+	ck_assert_uint_eq(fake_vhost_count(VHOST_NET_SET_BACKEND), 0);
+	start(MRG);
+	fake_vhost.n = 0;
+	virtio_net_ops.reset(n);
+	ck_assert_uint_eq(fake_vhost_count(VHOST_NET_SET_BACKEND), 2);
+	ck_assert_uint_eq(fake_vhost_count(VHOST_GET_VRING_BASE), 2);
+	ck_assert_uint_eq(fake_vhost.calls[0].req, VHOST_NET_SET_BACKEND);
+	vhost_close(&vh);
+}
+END_TEST
+
+START_TEST(vhost_failure_needs_reset)
+{
+	use_vhost();
+	fake_vhost.fail = VHOST_NET_SET_BACKEND;
+	fake_vhost.fail_errno = EBADFD;
+	start(MRG);
+	ck_assert_uint_ne(t.status & VIRTIO_CONFIG_S_NEEDS_RESET, 0);
+	ck_assert_uint_eq(fake_vhost_count(VHOST_GET_VRING_BASE), 2);
+	vhost_close(&vh);
+}
+END_TEST
+
+START_TEST(vhost_mode_leaves_the_backend_alone)
+{
+	struct virtio_net_hdr_v1 h = { 0 };
+	uint8_t got[200];
+
+	use_vhost();
+	start(MRG);
+	offer_rx(2048);
+	host_send(&h, 60);
+	ck_assert_int_eq(virtio_net_rx(n), 0);
+	ck_assert_int_eq(recv(sv[0], got, sizeof(got), MSG_PEEK), 72);
+	ck_assert_uint_eq(fake_used_idx(&f), 0);
+	vhost_close(&vh);
+}
+END_TEST
+
 static Suite *virtio_net_suite(void)
 {
 	Suite *s = suite_create("virtio_net");
 	TCase *tc = tcase_create("virtio_net");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	unit_add_tests(tc, config_has_mac_and_link_up,
-		       offloads_offered_only_when_backend_takes_them,
-		       backend_offloads_follow_the_driver,
-		       tx_sends_header_copy_and_frame,
-		       tx_header_split_across_descriptors,
-		       tx_too_short_for_header_is_refused,
-		       tx_hostile_headers_are_refused,
-		       tx_offloads_only_when_negotiated,
-		       tx_writable_segment_is_refused,
-		       rx_not_ready_reads_nothing, rx_one_packet_one_buffer,
-		       rx_mergeable_splits_across_buffers,
-		       rx_without_buffers_holds_the_packet,
-		       rx_partial_packet_is_not_published,
-		       rx_larger_than_the_whole_ring_is_dropped,
-		       rx_without_mergeable_needs_one_chain,
-		       rx_buffer_shorter_than_header_is_skipped,
-		       rx_readable_buffer_is_refused,
-		       rx_offloads_the_driver_did_not_take_are_dropped,
-		       rx_short_backend_packet_is_dropped,
-		       reset_forgets_the_held_packet);
+	unit_add_tests(
+		tc, config_has_mac_and_link_up,
+		offloads_offered_only_when_backend_takes_them,
+		backend_offloads_follow_the_driver,
+		tx_sends_header_copy_and_frame,
+		tx_header_split_across_descriptors,
+		tx_too_short_for_header_is_refused,
+		tx_hostile_headers_are_refused,
+		tx_offloads_only_when_negotiated,
+		tx_writable_segment_is_refused, rx_not_ready_reads_nothing,
+		rx_one_packet_one_buffer, rx_mergeable_splits_across_buffers,
+		rx_without_buffers_holds_the_packet,
+		rx_partial_packet_is_not_published,
+		rx_larger_than_the_whole_ring_is_dropped,
+		rx_without_mergeable_needs_one_chain,
+		rx_buffer_shorter_than_header_is_skipped,
+		rx_readable_buffer_is_refused,
+		rx_offloads_the_driver_did_not_take_are_dropped,
+		rx_short_backend_packet_is_dropped,
+		reset_forgets_the_held_packet, vhost_starts_rings_then_backend,
+		vhost_reset_takes_backend_back_first, vhost_failure_needs_reset,
+		vhost_mode_leaves_the_backend_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }
