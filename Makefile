@@ -187,7 +187,7 @@ FUZZ_CFLAGS := -std=gnu11 -O1 -g -D_GNU_SOURCE -Ivmm \
 FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 1800
 FUZZ_TARGETS := $(B)/fuzz/fuzz_virtqueue $(B)/fuzz/fuzz_loader \
-	$(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_mmio_bus
+	$(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_mmio_bus $(B)/fuzz/fuzz_virtio_net
 
 $(B)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c vmm/devices/virtqueue.c \
 		vmm/memory/guest_mem.c vmm/log.c
@@ -212,6 +212,14 @@ $(B)/fuzz/fuzz_mmio_bus: tests/fuzz/fuzz_mmio_bus.c vmm/devices/mmio_bus.c \
 		vmm/devices/virtio_mmio.c vmm/devices/virtio_rng.c \
 		vmm/devices/virtqueue.c vmm/memory/guest_mem.c vmm/log.c \
 		vmm/fdt/dt.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lfdt -lpthread
+
+$(B)/fuzz/fuzz_virtio_net: tests/fuzz/fuzz_virtio_net.c \
+		vmm/devices/virtio_net.c vmm/devices/virtio_mmio.c \
+		vmm/devices/virtqueue.c vmm/memory/guest_mem.c vmm/log.c \
+		vmm/fdt/dt.c vmm/vhost.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lfdt -lpthread
