@@ -88,6 +88,35 @@ else
 		say "skip - net vhost fallback (no /dev/vhost-net to hide)"
 	fi
 
+	# No receive buffers (the guest never brings eth0 up), packets keep
+	# coming (the host pings the guest's address: ARP broadcasts): vmm
+	# holds one packet and stops reading the tap -- it must stay idle,
+	# not poll. CPU ticks of the whole process over 4 s, from /proc.
+	T=net_idle
+	"$VMM" --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --stats \
+		--net tap=vmmtap0 --cmdline 'quiet run="sleep 600"' \
+		</dev/null >"$D/$T.out" 2>"$D/$T.err" &
+	pid=$!
+	wait_out VMM_GUEST_INIT_READY
+	sleep 1
+	ticks() { sed 's/.*) //' "/proc/$pid/stat" | awk '{ print $12 + $13 }'; }
+	t0=$(ticks)
+	ping -c 16 -i 0.25 -w 4 $GUEST_IP >/dev/null 2>&1
+	t1=$(ticks)
+	kill -TERM $pid
+	wait $pid
+	RC=$?
+	hz=100
+	if expect_rc "net: no receive buffers: vmm idles, does not poll" 143; then
+		if [ -n "$t0" ] && [ -n "$t1" ] && [ $((t1 - t0)) -lt $((hz * 3 / 2)) ] &&
+			err_has 'stats: net=eth0 tap=vmmtap0 rx_packets=0 '; then
+			pass "net: no receive buffers: vmm idles, does not poll ($((t1 - t0)) ticks in 4 s)"
+		else
+			fail "net: no receive buffers: vmm idles, does not poll" \
+				"$((t1 - t0)) CPU ticks in 4 s of packets, or packets delivered"
+		fi
+	fi
+
 	# A tap that does not exist is created (vmm is root here) and goes
 	# with it; without mac= the MAC is a stable locally administered one.
 	boot net_create "echo MAC=\$(cat /sys/class/net/eth0/address)" \
