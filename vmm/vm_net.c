@@ -65,7 +65,7 @@ int vm_nets_open(const struct vm_config *cfg, struct vm_net **out, char *why,
 {
 	struct vm_net *nets;
 	unsigned int i;
-	char name[8];
+	char name[16];
 	int ret;
 
 	*out = NULL;
