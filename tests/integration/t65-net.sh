@@ -117,6 +117,38 @@ else
 		fi
 	fi
 
+	# A hostile guest against the NIC's registers (slot 0: no disks):
+	# random accesses (resets, DRIVER_OK with garbage rings, trapped
+	# notifies) on both paths, the ASan+UBSan build when there is one,
+	# default seccomp filters (vhost's ioctls run on the vCPU thread).
+	if [ -x build/arm64-san/vmm ]; then
+		stress_vmm=build/arm64-san/vmm
+		stress_what="ASan+UBSan build"
+	else
+		stress_vmm=$VMM
+		stress_what="plain build"
+	fi
+	for vhost in off on; do
+		T=net_stress_$vhost
+		name="hostile guest vs virtio-net registers, vhost=$vhost: vmm survives ($stress_what)"
+		ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+			timeout -s KILL "$LIMIT" "$stress_vmm" --kernel "$KERNEL" \
+			--initrd "$INITRD" --mem 256M --console virtio --stats \
+			--net tap=vmmtap0,vhost=$vhost \
+			--cmdline 'quiet iomem=relaxed run="mmio-stress 5000 11 0xa000000:0x200:virtio; echo console-still-answers"' \
+			</dev/null >"$D/$T.out" 2>"$D/$T.err"
+		RC=$?
+		if expect_rc "$name" 0; then
+			if out_has 'mmio-stress: 5000 accesses' &&
+				out_has console-still-answers &&
+				! err_has 'AddressSanitizer' && ! err_has 'runtime error'; then
+				pass "$name"
+			else
+				fail "$name" "no summary, console dead, or a sanitizer report"
+			fi
+		fi
+	done
+
 	# A tap that does not exist is created (vmm is root here) and goes
 	# with it; without mac= the MAC is a stable locally administered one.
 	boot net_create "echo MAC=\$(cat /sys/class/net/eth0/address)" \
