@@ -228,7 +228,9 @@ static void sync_offloads(struct virtio_net *n)
 
 int virtio_net_rx(struct virtio_net *n)
 {
-	int pushed = 0, watch = 1;
+	struct virtqueue *vq = &n->t->vqs[VIRTIO_NET_RXQ];
+	uint16_t used_before;
+	int watch = 1;
 
 	virtio_mmio_lock(n->t);
 	if (n->vh || !queue_live(n, VIRTIO_NET_RXQ)) {
@@ -237,6 +239,7 @@ int virtio_net_rx(struct virtio_net *n)
 	}
 	if (n->offload_dirty)
 		sync_offloads(n);
+	used_before = vq->used_idx;
 	for (int budget = RX_BUDGET; budget > 0; budget--) {
 		if (!n->pend_len) {
 			ssize_t r = read(n->be.fd, n->pkt, sizeof(n->pkt));
@@ -244,10 +247,13 @@ int virtio_net_rx(struct virtio_net *n)
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0 && errno != EAGAIN) {
+				/* Not again until a kick: an fd in error
+				 * stays readable, and polling it would spin. */
 				pr_warn_ratelimited("virtio-net: backend read: "
 						    "%s",
 						    strerror(errno));
 				n->rx_errors++;
+				watch = 0;
 			}
 			if (r <= 0)
 				break;
@@ -262,9 +268,9 @@ int virtio_net_rx(struct virtio_net *n)
 			watch = 0; /* until the driver adds buffers */
 			break;
 		}
-		pushed = 1;
 	}
-	if (pushed || n->t->vqs[VIRTIO_NET_RXQ].broken)
+	/* Malformed chains returned on the way count as used too. */
+	if (vq->used_idx != used_before || vq->broken)
 		virtio_mmio_used(n->t, VIRTIO_NET_RXQ);
 	virtio_mmio_unlock(n->t);
 	return watch;
@@ -351,7 +357,10 @@ static int tx_one(struct virtio_net *n, const struct vq_req *req)
 		r = writev(n->be.fd, iov, (int)cnt);
 	} while (r < 0 && errno == EINTR);
 	if (r < 0) {
-		/* The host side is down or full: a NIC drops too. */
+		/* The kernel refused the packet as malformed; or the host
+		 * side is down or full, when a NIC drops too. */
+		if (errno == EINVAL)
+			return -1;
 		n->tx_drops++;
 		return 0;
 	}

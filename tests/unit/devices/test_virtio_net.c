@@ -604,6 +604,35 @@ START_TEST(rx_short_backend_packet_is_dropped)
 }
 END_TEST
 
+START_TEST(rx_bad_chain_alone_still_interrupts)
+{
+	struct virtio_net_hdr_v1 h = { 0 };
+
+	start(MRG);
+	fake_desc(&f, 0, RX_BUFS, 2048, 0, 0); /* device-readable */
+	fake_avail_add(&f, 0);
+	host_send(&h, 100);
+	ck_assert_int_eq(virtio_net_rx(n), 0); /* no usable buffer */
+	ck_assert_uint_eq(fake_used_idx(&f), 1);
+	ck_assert_uint_eq(t.interrupts, 1); /* the driver gets it back */
+}
+END_TEST
+
+START_TEST(rx_backend_error_stops_watching)
+{
+	int dir = open("/", O_RDONLY | O_DIRECTORY);
+
+	ck_assert_int_ge(dir, 0);
+	start(MRG);
+	offer_rx(2048);
+	n->be.fd = dir; /* read() fails with EISDIR */
+	ck_assert_int_eq(virtio_net_rx(n), 0);
+	ck_assert_uint_eq(n->rx_errors, 1);
+	n->be.fd = sv[0];
+	close(dir);
+}
+END_TEST
+
 START_TEST(reset_forgets_the_held_packet)
 {
 	struct virtio_net_hdr_v1 h = { 0 };
@@ -730,7 +759,9 @@ static Suite *virtio_net_suite(void)
 		rx_readable_buffer_is_refused,
 		rx_offloads_the_driver_did_not_take_are_dropped,
 		rx_short_backend_packet_is_dropped,
-		reset_forgets_the_held_packet, vhost_starts_rings_then_backend,
+		rx_bad_chain_alone_still_interrupts,
+		rx_backend_error_stops_watching, reset_forgets_the_held_packet,
+		vhost_starts_rings_then_backend,
 		vhost_reset_takes_backend_back_first, vhost_failure_needs_reset,
 		vhost_mode_leaves_the_backend_alone);
 	suite_add_tcase(s, tc);
