@@ -88,6 +88,19 @@ else
 		say "skip - net vhost fallback (no /dev/vhost-net to hide)"
 	fi
 
+	# Jailed: the tap and /dev/vhost-net are opened before vmm chroots
+	# into an empty directory and drops to nobody; the NIC still works.
+	mkdir -p "$N/jail"
+	boot net_jail "ip addr add $GUEST_IP/24 dev eth0 && ip link set eth0 up && ping -c 2 $HOST_IP && echo PING-OK" \
+		--net tap=vmmtap0,vhost=on --user 65534:65534 --chroot "$N/jail"
+	if expect_rc "net: vhost=on under --user/--chroot: guest pings the host" 0; then
+		if out_has PING-OK; then
+			pass "net: vhost=on under --user/--chroot: guest pings the host"
+		else
+			fail "net: vhost=on under --user/--chroot: guest pings the host" "ping failed"
+		fi
+	fi
+
 	# No receive buffers (the guest never brings eth0 up), packets keep
 	# coming (the host pings the guest's address: ARP broadcasts): vmm
 	# holds one packet and stops reading the tap -- it must stay idle,
