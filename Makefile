@@ -71,12 +71,14 @@ CORE_SRCS := \
 	vmm/devices/blk_backend.c \
 	vmm/devices/boot_timer.c \
 	vmm/devices/mmio_bus.c \
+	vmm/devices/net_tap.c \
 	vmm/devices/pl031.c \
 	vmm/devices/pl061.c \
 	vmm/devices/uart_8250.c \
 	vmm/devices/virtio_blk.c \
 	vmm/devices/virtio_console.c \
 	vmm/devices/virtio_mmio.c \
+	vmm/devices/virtio_net.c \
 	vmm/devices/virtio_rng.c \
 	vmm/devices/virtio_vsock.c \
 	vmm/devices/virtqueue.c \
@@ -100,6 +102,7 @@ KVM_SRCS := \
 	vmm/vcpu/vcpu.c \
 	vmm/vm.c \
 	vmm/vm_disk.c \
+	vmm/vm_net.c \
 	vmm/vm_virtio.c
 
 # SANITIZE=1 builds (ASan + UBSan) live apart: build/arm64-san/vmm.
@@ -164,6 +167,7 @@ UNIT_TESTS := \
 	tests/unit/devices/test_virtio_blk.c \
 	tests/unit/devices/test_virtio_console.c \
 	tests/unit/devices/test_virtio_mmio.c \
+	tests/unit/devices/test_virtio_net.c \
 	tests/unit/devices/test_virtio_rng.c \
 	tests/unit/devices/test_virtio_vsock.c \
 	tests/unit/devices/test_virtqueue.c \
@@ -202,7 +206,7 @@ FUZZ_SECONDS ?= 60
 FUZZ_LONG_SECONDS ?= 1800
 FUZZ_TARGETS := $(B)/fuzz/fuzz_virtqueue $(B)/fuzz/fuzz_loader \
 	$(B)/fuzz/fuzz_config $(B)/fuzz/fuzz_config_file \
-	$(B)/fuzz/fuzz_mmio_bus $(B)/fuzz/fuzz_api
+	$(B)/fuzz/fuzz_mmio_bus $(B)/fuzz/fuzz_api $(B)/fuzz/fuzz_virtio_net
 
 $(B)/fuzz/fuzz_virtqueue: tests/fuzz/fuzz_virtqueue.c vmm/devices/virtqueue.c \
 		vmm/memory/guest_mem.c vmm/log.c
@@ -239,6 +243,14 @@ $(B)/fuzz/fuzz_mmio_bus: tests/fuzz/fuzz_mmio_bus.c vmm/devices/mmio_bus.c \
 		vmm/devices/virtio_mmio.c vmm/devices/virtio_rng.c \
 		vmm/devices/virtqueue.c vmm/memory/guest_mem.c vmm/log.c \
 		vmm/fdt/dt.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZ    $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lfdt -lpthread
+
+$(B)/fuzz/fuzz_virtio_net: tests/fuzz/fuzz_virtio_net.c \
+		vmm/devices/virtio_net.c vmm/devices/virtio_mmio.c \
+		vmm/devices/virtqueue.c vmm/memory/guest_mem.c vmm/log.c \
+		vmm/fdt/dt.c vmm/vhost.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZ    $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $^ -lfdt -lpthread

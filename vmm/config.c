@@ -151,6 +151,114 @@ int config_parse_vsock(const char *arg, uint64_t *cid, char *why,
 	return 0;
 }
 
+int config_parse_mac(const char *s, uint8_t mac[6])
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (!s || strlen(s) != 17)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		const char *hi = strchr(hex, tolower((unsigned char)s[3 * i]));
+		const char *lo =
+			strchr(hex, tolower((unsigned char)s[3 * i + 1]));
+
+		if (!s[3 * i] || !s[3 * i + 1] || !hi || !lo ||
+		    (i < 5 && s[3 * i + 2] != ':'))
+			return -EINVAL;
+		mac[i] = (uint8_t)((hi - hex) << 4 | (lo - hex));
+	}
+	if (mac[0] & 1)
+		return -EINVAL; /* multicast: no NIC may have it */
+	if (!(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return -EINVAL;
+	return 0;
+}
+
+void config_net_mac(const char *tap, unsigned int index, uint8_t mac[6])
+{
+	uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a, 64 bits */
+
+	for (const char *c = tap; *c; c++)
+		h = (h ^ (uint8_t)*c) * 0x100000001b3ULL;
+	h = (h ^ index) * 0x100000001b3ULL;
+	/* 52:54:xx: QEMU's habit, locally administered and unicast. */
+	mac[0] = 0x52;
+	mac[1] = 0x54;
+	for (int i = 2; i < 6; i++)
+		mac[i] = (uint8_t)(h >> (8 * i));
+}
+
+/* A name the kernel takes as is: no '%' (a template), '/', ':', blanks. */
+static int valid_ifname(const char *name)
+{
+	if (!*name || strlen(name) > CONFIG_IFNAME_MAX ||
+	    strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return 0;
+	for (const char *c = name; *c; c++) {
+		if (*c <= 0x20 || *c >= 0x7f || *c == '/' || *c == ':' ||
+		    *c == '%')
+			return 0;
+	}
+	return 1;
+}
+
+int config_parse_net(const char *arg, unsigned int index, struct net_config *n,
+		     char *why, size_t why_len)
+{
+	char *copy = strdup(arg), *opt, *save = NULL;
+	int have_tap = 0;
+
+	memset(n, 0, sizeof(*n));
+	if (!copy) {
+		log_why(why, why_len, "out of memory");
+		return -EINVAL;
+	}
+	for (opt = strtok_r(copy, ",", &save); opt;
+	     opt = strtok_r(NULL, ",", &save)) {
+		if (strncmp(opt, "tap=", 4) == 0) {
+			if (!valid_ifname(opt + 4)) {
+				log_why(why, why_len,
+					"--net '%s': tap name must be 1 to %d "
+					"characters, without blanks, '/', ':' "
+					"or '%%'",
+					arg, CONFIG_IFNAME_MAX);
+				goto err;
+			}
+			strcpy(n->tap, opt + 4);
+			have_tap = 1;
+		} else if (strncmp(opt, "mac=", 4) == 0) {
+			if (config_parse_mac(opt + 4, n->mac)) {
+				log_why(why, why_len,
+					"--net '%s': mac '%s' is not a unicast "
+					"MAC like 52:54:00:12:34:56",
+					arg, opt + 4);
+				goto err;
+			}
+			n->mac_given = 1;
+		} else if (strcmp(opt, "vhost=on") == 0 ||
+			   strcmp(opt, "vhost=off") == 0) {
+			n->vhost = strcmp(opt, "vhost=on") == 0;
+		} else {
+			log_why(why, why_len,
+				"--net '%s': unknown option '%s' (tap=NAME, "
+				"mac=MAC, vhost=on|off)",
+				arg, opt);
+			goto err;
+		}
+	}
+	if (!have_tap) {
+		log_why(why, why_len, "--net '%s': needs tap=NAME", arg);
+		goto err;
+	}
+	if (!n->mac_given)
+		config_net_mac(n->tap, index, n->mac);
+	free(copy);
+	return 0;
+err:
+	free(copy);
+	return -EINVAL;
+}
+
 static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 {
 	unsigned long v;
@@ -185,6 +293,7 @@ enum {
 	OPT_API_SOCKET,
 	OPT_SHUTDOWN_GRACE,
 	OPT_VSOCK,
+	OPT_NET,
 };
 
 static const struct option long_options[] = {
@@ -209,6 +318,7 @@ static const struct option long_options[] = {
 	{ "api-socket", required_argument, NULL, OPT_API_SOCKET },
 	{ "shutdown-grace", required_argument, NULL, OPT_SHUTDOWN_GRACE },
 	{ "vsock", required_argument, NULL, OPT_VSOCK },
+	{ "net", required_argument, NULL, OPT_NET },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -244,6 +354,8 @@ static void clear_option(struct vm_config *cfg, int opt)
 			free(cfg->disks[i].path);
 		cfg->ndisks = 0;
 	}
+	if (opt == OPT_NET)
+		cfg->nnets = 0;
 }
 
 /*
@@ -335,6 +447,26 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 			       why_len))
 			return -EINVAL;
 		cfg->ndisks++;
+		return 0;
+	case OPT_NET:
+		if (cfg->nnets == CONFIG_MAX_NETS) {
+			log_why(why, why_len, "--net: at most %d NICs",
+				CONFIG_MAX_NETS);
+			return -EINVAL;
+		}
+		if (config_parse_net(arg, cfg->nnets, &cfg->nets[cfg->nnets],
+				     why, why_len))
+			return -EINVAL;
+		for (unsigned int i = 0; i < cfg->nnets; i++) {
+			if (strcmp(cfg->nets[i].tap,
+				   cfg->nets[cfg->nnets].tap) == 0) {
+				log_why(why, why_len,
+					"--net '%s': tap '%s' is given twice",
+					arg, cfg->nets[i].tap);
+				return -EINVAL;
+			}
+		}
+		cfg->nnets++;
 		return 0;
 	case OPT_RNG:
 		if (strcmp(arg, "on") && strcmp(arg, "off")) {
@@ -644,6 +776,16 @@ static const char usage_text[] =
 	"                        size a multiple of 512); repeat for vda, vdb, "
 	"...;\n"
 	"                        ro: the guest cannot write it\n"
+	"      --net tap=NAME[,mac=MAC][,vhost=on|off]\n"
+	"                        a virtio-net NIC on tap device NAME (opened "
+	"if it\n"
+	"                        exists, else created: needs CAP_NET_ADMIN); "
+	"repeat\n"
+	"                        for eth0, eth1, ...; the MAC is derived from "
+	"NAME\n"
+	"                        unless given; vhost=on: the kernel's "
+	"vhost-net\n"
+	"                        when /dev/vhost-net works (default off)\n"
 	"      --console uart|virtio\n"
 	"                        the guest console: the 16550 UART (ttyS0, "
 	"with\n"

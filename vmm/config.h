@@ -44,6 +44,16 @@ struct disk_config {
 	char serial[CONFIG_SERIAL_MAX + 1];
 };
 
+#define CONFIG_MAX_NETS	  8
+#define CONFIG_IFNAME_MAX 15 /* IFNAMSIZ - 1 */
+
+struct net_config {
+	char tap[CONFIG_IFNAME_MAX + 1]; /* tap device: opened or created */
+	uint8_t mac[6]; /* given, or generated stably (config_net_mac) */
+	int mac_given;
+	int vhost; /* vhost=on: the kernel's vhost-net when available */
+};
+
 enum config_seccomp {
 	CONFIG_SECCOMP_KILL = 0, /* the values of enum sandbox_mode */
 	CONFIG_SECCOMP_LOG,
@@ -61,6 +71,8 @@ struct vm_config {
 	enum log_level log_level;
 	struct disk_config disks[CONFIG_MAX_DISKS]; /* vda, vdb, ... */
 	unsigned int ndisks;
+	struct net_config nets[CONFIG_MAX_NETS]; /* eth0, eth1, ... */
+	unsigned int nnets;
 	int rng;		     /* virtio-rng, on by default */
 	int console_virtio;	     /* --console virtio: hvc0 is the console */
 	uint64_t vsock_cid;	     /* --vsock cid=N; 0: no vsock device */
@@ -98,6 +110,27 @@ int config_parse_disk(const char *arg, struct disk_config *d, char *why,
  */
 int config_parse_vsock(const char *arg, uint64_t *cid, char *why,
 		       size_t why_len);
+
+/*
+ * config_parse_net() - "tap=NAME[,mac=MAC][,vhost=on|off]" into @n, NIC
+ * number @index. Without mac= the MAC is generated from the tap name and
+ * @index (config_net_mac()). Returns 0 or -EINVAL with the reason in @why.
+ */
+int config_parse_net(const char *arg, unsigned int index, struct net_config *n,
+		     char *why, size_t why_len);
+
+/*
+ * config_parse_mac() - "aa:bb:cc:dd:ee:ff" (hex, either case, exactly six
+ * two-digit groups) into @mac. Refuses a multicast or all-zero address.
+ * Returns 0 or -EINVAL.
+ */
+int config_parse_mac(const char *s, uint8_t mac[6]);
+
+/*
+ * config_net_mac() - the MAC of NIC @index on tap @tap when none is given:
+ * locally administered, unicast, and the same for the same command line.
+ */
+void config_net_mac(const char *tap, unsigned int index, uint8_t mac[6]);
 
 /*
  * config_parse_args() - fill @cfg from argv (argv[0] is the program). The

@@ -436,6 +436,23 @@ char *config_to_json(const struct vm_config *cfg)
 		}
 		yajl_gen_array_close(g);
 	}
+	if (cfg->nnets) {
+		gen_str(g, "net");
+		yajl_gen_array_open(g);
+		for (unsigned int i = 0; i < cfg->nnets; i++) {
+			const struct net_config *n = &cfg->nets[i];
+			char v[96];
+
+			snprintf(v, sizeof(v),
+				 "tap=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x,"
+				 "vhost=%s",
+				 n->tap, n->mac[0], n->mac[1], n->mac[2],
+				 n->mac[3], n->mac[4], n->mac[5],
+				 n->vhost ? "on" : "off");
+			gen_str(g, v);
+		}
+		yajl_gen_array_close(g);
+	}
 	gen_kv(g, "rng", cfg->rng ? "on" : "off");
 	gen_kv(g, "console", cfg->console_virtio ? "virtio" : "uart");
 	gen_kv(g, "seccomp", seccomp[cfg->seccomp]);

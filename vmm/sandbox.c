@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <linux/fs.h>
+#include <linux/if_tun.h>
 #include <linux/kvm.h>
 #include <linux/vhost.h>
 #include <seccomp.h>
@@ -114,13 +115,19 @@ static const unsigned long vcpu_ioctls[] = {
 	VHOST_GET_VRING_BASE,
 	/* virtio-vsock: its backend on at DRIVER_OK, off at a reset. */
 	VHOST_VSOCK_SET_RUNNING,
+	/* vhost-net: the tap's offloads follow the driver's features, then
+	 * the tap goes to (and comes back from) the kernel's data path. */
+	TUNSETOFFLOAD,
+	VHOST_NET_SET_BACKEND,
 };
 
 /* libevent asks how much a socket holds before reading it. */
 static const unsigned long api_ioctls[] = { FIONREAD };
 
+/* TUNSETOFFLOAD: virtio-net follows the guest's offloads on the loop. */
 static const unsigned long main_ioctls[] = {
-	KVM_IRQ_LINE, BLKDISCARD, BLKZEROOUT, TCGETS, TCSETS, TCSETSW, TCSETSF,
+	KVM_IRQ_LINE, BLKDISCARD, BLKZEROOUT, TCGETS,
+	TCSETS,	      TCSETSW,	  TCSETSF,    TUNSETOFFLOAD,
 };
 
 static const char *thread_names[] = {

@@ -43,6 +43,7 @@
 #include "vcpu/arm64_regs.h"
 #include "vcpu/vcpu.h"
 #include "vm_disk.h"
+#include "vm_net.h"
 #include "vm_virtio.h"
 
 struct vm {
@@ -70,6 +71,7 @@ struct vm {
 	uint64_t boot_ms; /* when the guest wrote the boot timer; 0: not yet */
 	int serial_log_fd;
 	struct vm_disk *disks;	/* cfg->ndisks of them */
+	struct vm_net *nets;	/* cfg->nnets of them */
 	unsigned int next_slot; /* next free virtio-mmio slot */
 	struct vm_virtio rng_dev;
 	struct vm_virtio hvc_dev;
@@ -375,6 +377,10 @@ static int vm_check_inputs(struct vm *vm)
 		pr_err("--vsock: %s", why);
 		return VMM_EXIT_HOST_RESOURCE;
 	}
+	if (vm_nets_open(cfg, &vm->nets, why, sizeof(why))) {
+		pr_err("%s", why);
+		return VMM_EXIT_HOST_RESOURCE;
+	}
 	pr_info("kernel%s at 0x%" PRIx64 "-0x%" PRIx64 ", initrd at 0x%" PRIx64
 		" (%zu bytes), dtb at 0x%" PRIx64,
 		vm->boot.kernel_was_gzip ? " (gunzipped)" : "",
@@ -510,6 +516,11 @@ static int vm_create_devices(struct vm *vm)
 	}
 	for (unsigned int i = 0; i < vm->cfg->ndisks; i++) {
 		if (vm_disk_attach(&vm->disks[i], vm->next_slot++, &env))
+			return VMM_EXIT_INTERNAL;
+	}
+	/* NICs right after the disks: eth0, eth1, ... in --net order. */
+	for (unsigned int i = 0; i < vm->cfg->nnets; i++) {
+		if (vm_net_attach(&vm->nets[i], vm->next_slot++, &env))
 			return VMM_EXIT_INTERNAL;
 	}
 	if (vm->cfg->console_virtio) {
@@ -837,6 +848,7 @@ static void vm_print_stats(struct vm *vm)
 			d->v.t.vqs[0].bad_chains, d->v.t.notifies,
 			d->v.t.interrupts);
 	}
+	vm_nets_print_stats(vm->nets, vm->cfg->nnets);
 }
 
 /* --- the control API (api.h): called on the API thread ------------------ */
@@ -1122,6 +1134,8 @@ static void vm_teardown(struct vm *vm)
 		vm_print_stats(vm);
 	vm_disks_close(vm->disks, vm->cfg->ndisks);
 	vm->disks = NULL;
+	vm_nets_close(vm->nets, vm->cfg->nnets);
+	vm->nets = NULL;
 	vm_virtio_destroy(&vm->rng_dev);
 	/* Closing vhost-vsock stops it: before guest RAM goes. */
 	virtio_vsock_close(&vm->vsock);

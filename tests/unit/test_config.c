@@ -570,13 +570,78 @@ START_TEST(virtio_console_cmdline)
 }
 END_TEST
 
+START_TEST(net_options_are_parsed)
+{
+	static const uint8_t given[6] = { 0x52, 0x54, 0x00, 0xab, 0xcd, 0xef };
+	uint8_t again[6];
+
+	ck_assert_int_eq(PARSE("--kernel", "I", "--net",
+			       "tap=tap0,mac=52:54:00:AB:cd:ef,vhost=on",
+			       "--net", "tap=tap1"),
+			 0);
+	ck_assert_uint_eq(p.cfg.nnets, 2);
+	ck_assert_str_eq(p.cfg.nets[0].tap, "tap0");
+	ck_assert(memcmp(p.cfg.nets[0].mac, given, 6) == 0);
+	ck_assert_int_eq(p.cfg.nets[0].vhost, 1);
+	ck_assert_str_eq(p.cfg.nets[1].tap, "tap1");
+	ck_assert_int_eq(p.cfg.nets[1].vhost, 0);
+	ck_assert_int_eq(p.cfg.nets[1].mac_given, 0);
+	/* Generated: locally administered unicast, stable, per name. */
+	ck_assert_uint_eq(p.cfg.nets[1].mac[0] & 3, 2);
+	config_net_mac("tap1", 1, again);
+	ck_assert(memcmp(p.cfg.nets[1].mac, again, 6) == 0);
+	config_net_mac("tap2", 1, again);
+	ck_assert(memcmp(p.cfg.nets[1].mac, again, 6) != 0);
+	config_net_mac("tap1", 0, again);
+	ck_assert(memcmp(p.cfg.nets[1].mac, again, 6) != 0);
+}
+END_TEST
+
+START_TEST(net_bad_values_are_named)
+{
+	ck_assert_rejected(
+		PARSE("--kernel", "I", "--net", "mac=52:54:00:01:02:03"),
+		"needs tap=NAME");
+	ck_assert_rejected(
+		PARSE("--kernel", "I", "--net", "tap=t,mac=52:54:00:12:34"),
+		"mac '52:54:00:12:34' is not a unicast MAC");
+	ck_assert_rejected(
+		PARSE("--kernel", "I", "--net", "tap=t,mac=53:54:00:12:34:56"),
+		"not a unicast MAC");
+	ck_assert_rejected(
+		PARSE("--kernel", "I", "--net", "tap=t,mac=00:00:00:00:00:00"),
+		"not a unicast MAC");
+	ck_assert_rejected(
+		PARSE("--kernel", "I", "--net", "tap=t,mac=52-54-00-12-34-56"),
+		"not a unicast MAC");
+	ck_assert_rejected(
+		PARSE("--kernel", "I", "--net", "tap=t,mac=52:54:00:12:34:5g"),
+		"not a unicast MAC");
+	ck_assert_rejected(PARSE("--kernel", "I", "--net", "tap="),
+			   "tap name must be 1 to 15");
+	ck_assert_rejected(
+		PARSE("--kernel", "I", "--net", "tap=a234567890123456"),
+		"tap name must be 1 to 15");
+	ck_assert_rejected(PARSE("--kernel", "I", "--net", "tap=tap%d"),
+			   "tap name");
+	ck_assert_rejected(PARSE("--kernel", "I", "--net", "tap=a/b"),
+			   "tap name");
+	ck_assert_rejected(PARSE("--kernel", "I", "--net", "tap=t,vhost=yes"),
+			   "unknown option 'vhost=yes'");
+	ck_assert_rejected(
+		PARSE("--kernel", "I", "--net", "tap=t", "--net", "tap=t"),
+		"given twice");
+}
+END_TEST
+
 static Suite *config_suite(void)
 {
 	Suite *s = suite_create("config");
 	TCase *tc = tcase_create("config");
 
 	unit_add_tests(
-		tc, device_and_confinement_options,
+		tc, net_options_are_parsed, net_bad_values_are_named,
+		device_and_confinement_options,
 		device_and_confinement_bad_values, virtio_console_cmdline,
 		shutdown_grace_values, disk_options_are_parsed,
 		disk_bad_values_are_named, disk_count_is_bounded,

@@ -214,20 +214,22 @@ START_TEST(test_round_trip_every_option)
 	char *json, *again;
 	const char *key;
 
-	ck_assert_int_eq(parse("{\"kernel\": \"Image\", \"initrd\": \"i\",\n"
-			       "\"cmdline\": \"quiet x=\\\"y\\\"\",\n"
-			       "\"mem\": 268435456, \"cpus\": 3,\n"
-			       "\"gic\": \"v2\", \"log-level\": \"debug\",\n"
-			       "\"disk\": [\"d.img,ro,serial=S1\"],\n"
-			       "\"rng\": \"off\", \"console\": \"virtio\",\n"
-			       "\"seccomp\": \"off\", \"user\": \"1000:100\",\n"
-			       "\"chroot\": \"/jail\", \"timeout\": 9,\n"
-			       "\"shutdown-grace\": 4, \"vsock\": \"cid=7\",\n"
-			       "\"serial-log\": \"s.log\",\n"
-			       "\"events\": \"e.json\",\n"
-			       "\"api-socket\": \"a.sock\",\n"
-			       "\"dump-dtb\": \"x.dtb\", \"stats\": true}"),
-			 0);
+	ck_assert_int_eq(
+		parse("{\"kernel\": \"Image\", \"initrd\": \"i\",\n"
+		      "\"cmdline\": \"quiet x=\\\"y\\\"\",\n"
+		      "\"mem\": 268435456, \"cpus\": 3,\n"
+		      "\"gic\": \"v2\", \"log-level\": \"debug\",\n"
+		      "\"disk\": [\"d.img,ro,serial=S1\"],\n"
+		      "\"rng\": \"off\", \"console\": \"virtio\",\n"
+		      "\"seccomp\": \"off\", \"user\": \"1000:100\",\n"
+		      "\"chroot\": \"/jail\", \"timeout\": 9,\n"
+		      "\"shutdown-grace\": 4, \"vsock\": \"cid=7\",\n"
+		      "\"net\": [\"tap=tap0\", \"tap=tap1,vhost=on\"],\n"
+		      "\"serial-log\": \"s.log\",\n"
+		      "\"events\": \"e.json\",\n"
+		      "\"api-socket\": \"a.sock\",\n"
+		      "\"dump-dtb\": \"x.dtb\", \"stats\": true}"),
+		0);
 	json = config_to_json(&cfg);
 	ck_assert_ptr_nonnull(json);
 	for (size_t i = 0; (key = config_option_at(i)); i++) {
