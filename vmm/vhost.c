@@ -129,19 +129,21 @@ err_close:
 
 int vhost_set_mem_table(struct vhost *vh, const struct guest_mem *mem)
 {
-	struct {
-		struct vhost_memory hdr;
-		struct vhost_memory_region region;
-	} m;
+	/* One region: the header and its flexible array, 8-byte aligned. */
+	uint64_t buf[(sizeof(struct vhost_memory) +
+		      sizeof(struct vhost_memory_region)) /
+			     sizeof(uint64_t) +
+		     1];
+	struct vhost_memory *m = (struct vhost_memory *)buf;
 	int ret;
 
-	memset(&m, 0, sizeof(m));
-	m.hdr.nregions = 1;
-	m.region.guest_phys_addr = mem->base;
-	m.region.memory_size = mem->size;
-	m.region.userspace_addr = (uintptr_t)mem->hva;
+	memset(buf, 0, sizeof(buf));
+	m->nregions = 1;
+	m->regions[0].guest_phys_addr = mem->base;
+	m->regions[0].memory_size = mem->size;
+	m->regions[0].userspace_addr = (uintptr_t)mem->hva;
 	vh->mem = mem;
-	ret = vhost_ioctl(vh, VHOST_SET_MEM_TABLE, "VHOST_SET_MEM_TABLE", &m);
+	ret = vhost_ioctl(vh, VHOST_SET_MEM_TABLE, "VHOST_SET_MEM_TABLE", m);
 	return ret < 0 ? ret : 0;
 }
 

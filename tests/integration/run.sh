@@ -29,7 +29,7 @@ for f in build/arm64/vmm build/guest/Image build/guest/Image.gz \
 done
 
 # Inside: suite.sh writes its results to $VMM_ITEST_DIR/results.
-scripts/arm64-host.sh --timeout "${VMM_ITEST_TIMEOUT:-1500}" -- \
+scripts/arm64-host.sh --timeout "${VMM_ITEST_TIMEOUT:-2700}" -- \
 	sh tests/integration/suite.sh "$@" </dev/null
 rc=$?
 
