@@ -75,7 +75,8 @@ CORE_SRCS := \
 	vmm/loader.c \
 	vmm/log.c \
 	vmm/memory/guest_mem.c \
-	vmm/memory/layout.c
+	vmm/memory/layout.c \
+	vmm/vcpu/mmio_ring.c
 
 # Sources that drive KVM on arm64.
 KVM_SRCS := \
@@ -148,7 +149,8 @@ UNIT_TESTS := \
 	tests/unit/devices/test_virtio_rng.c \
 	tests/unit/devices/test_virtqueue.c \
 	tests/unit/fdt/test_dt.c \
-	tests/unit/memory/test_guest_mem.c
+	tests/unit/memory/test_guest_mem.c \
+	tests/unit/vcpu/test_mmio_ring.c
 
 # Keep the objects: make would delete them as intermediates, and a later
 # build with other flags could then relink stale test binaries.

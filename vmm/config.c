@@ -20,6 +20,7 @@ void config_init(struct vm_config *cfg)
 	cfg->gic = CONFIG_GIC_AUTO;
 	cfg->log_level = LOG_WARN;
 	cfg->rng = 1;
+	cfg->uart_fast = 1;
 }
 
 void config_free(struct vm_config *cfg)
@@ -145,6 +146,9 @@ enum {
 	OPT_TIMEOUT,
 	OPT_SERIAL_LOG,
 	OPT_EVENTS,
+	OPT_UART_FAST,
+	OPT_MEM_BACKEND,
+	OPT_MEM_PREFAULT,
 };
 
 static const struct option long_options[] = {
@@ -166,10 +170,53 @@ static const struct option long_options[] = {
 	{ "serial-log", required_argument, NULL, OPT_SERIAL_LOG },
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "uart-fast", required_argument, NULL, OPT_UART_FAST },
+	{ "mem-backend", required_argument, NULL, OPT_MEM_BACKEND },
+	{ "mem-prefault", required_argument, NULL, OPT_MEM_PREFAULT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* --uart-fast, --mem-backend, --mem-prefault. */
+static int parse_perf_option(struct vm_config *cfg, int opt, const char *arg,
+			     char *why, size_t why_len)
+{
+	int on = strcmp(arg, "on") == 0;
+
+	switch (opt) {
+	case OPT_MEM_BACKEND:
+		if (strcmp(arg, "anon") == 0) {
+			cfg->mem_backend = CONFIG_MEM_ANON;
+		} else if (strcmp(arg, "memfd") == 0) {
+			cfg->mem_backend = CONFIG_MEM_MEMFD;
+		} else if (strcmp(arg, "hugetlbfs") == 0) {
+			cfg->mem_backend = CONFIG_MEM_HUGETLBFS;
+		} else {
+			log_why(why, why_len,
+				"--mem-backend '%s': must be anon, memfd or "
+				"hugetlbfs",
+				arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_UART_FAST:
+	case OPT_MEM_PREFAULT:
+		if (!on && strcmp(arg, "off")) {
+			log_why(why, why_len, "--%s '%s': must be on or off",
+				opt == OPT_UART_FAST ? "uart-fast"
+						     : "mem-prefault",
+				arg);
+			return -EINVAL;
+		}
+		if (opt == OPT_UART_FAST)
+			cfg->uart_fast = on;
+		else
+			cfg->mem_prefault = on;
+		return 0;
+	}
+	return -EINVAL;
+}
 
 static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 			const char *optname, char *why, size_t why_len)
@@ -315,6 +362,10 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 	case OPT_STATS:
 		cfg->stats = 1;
 		return 0;
+	case OPT_UART_FAST:
+	case OPT_MEM_BACKEND:
+	case OPT_MEM_PREFAULT:
+		return parse_perf_option(cfg, opt, arg, why, why_len);
 	case 'h':
 		cfg->help = 1;
 		return 0;
@@ -483,6 +534,19 @@ static const char usage_text[] =
 	"      --dump-dtb FILE   write the guest's device tree blob and exit\n"
 	"      --log-level LVL   error, warn (default), info or debug\n"
 	"      --stats           print exit and device counters at exit\n"
+	"      --uart-fast on|off\n"
+	"                        UART transmit without a VM exit per byte "
+	"(KVM\n"
+	"                        coalesced MMIO, read-only register page); "
+	"default on\n"
+	"      --mem-backend anon|memfd|hugetlbfs\n"
+	"                        guest RAM: anonymous memory (default), a "
+	"memfd,\n"
+	"                        or hugetlbfs pages (exit 5 if too few are "
+	"free);\n"
+	"                        anon and memfd get transparent huge pages\n"
+	"      --mem-prefault on|off\n"
+	"                        touch all guest RAM before boot; default off\n"
 	"  -h, --help            this text\n"
 	"  -V, --version         print the version\n"
 	"\n"
@@ -504,7 +568,8 @@ static const char usage_text[] =
 	"   12  --seccomp=log: vmm made a system call its filter refuses (a "
 	"vmm\n"
 	"       bug: please report it); with the default filter, SIGSYS (159)\n"
-	"   13  stopped hard: the API's stop, or an API shutdown the guest did\n"
+	"   13  stopped hard: the API's stop, or an API shutdown the guest "
+	"did\n"
 	"       not finish within the grace period\n"
 	"  124  --timeout expired\n"
 	"  129  SIGHUP, 130  SIGINT or Ctrl-A x, 143  SIGTERM\n";

@@ -41,6 +41,12 @@ enum config_seccomp {
 	CONFIG_SECCOMP_OFF,
 };
 
+enum config_mem_backend {
+	CONFIG_MEM_ANON = 0,
+	CONFIG_MEM_MEMFD,
+	CONFIG_MEM_HUGETLBFS,
+};
+
 struct vm_config {
 	const char *kernel;   /* required */
 	const char *initrd;   /* NULL: none */
@@ -61,7 +67,10 @@ struct vm_config {
 	unsigned int timeout_s;	     /* --timeout: 0 = none */
 	int drop_user;		     /* --user given */
 	unsigned int uid, gid;
-	int stats; /* print counters at exit */
+	int stats;     /* print counters at exit */
+	int uart_fast; /* --uart-fast: coalesced THR + register page */
+	enum config_mem_backend mem_backend; /* --mem-backend */
+	int mem_prefault;		     /* --mem-prefault */
 	int help;
 	int version;
 };

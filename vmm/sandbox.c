@@ -80,13 +80,22 @@ static const char *const main_syscalls[] = {
 	"newfstatat",  "statx",	    "lseek", "fcntl",
 };
 
+/*
+ * KVM_SET_USER_MEMORY_REGION: the UART maps and unmaps its read-only
+ * register page (slot 1) from whichever thread changes its state.
+ */
 static const unsigned long vcpu_ioctls[] = {
-	KVM_RUN,    KVM_SET_VCPU_EVENTS, KVM_IRQ_LINE,
-	BLKDISCARD, BLKZEROOUT,		 TCGETS,
+	KVM_RUN,      KVM_SET_VCPU_EVENTS,
+	KVM_IRQ_LINE, KVM_SET_USER_MEMORY_REGION,
+	BLKDISCARD,   BLKZEROOUT,
+	TCGETS,
 };
 
 static const unsigned long main_ioctls[] = {
-	KVM_IRQ_LINE, BLKDISCARD, BLKZEROOUT, TCGETS, TCSETS, TCSETSW, TCSETSF,
+	KVM_IRQ_LINE, KVM_SET_USER_MEMORY_REGION,
+	BLKDISCARD,   BLKZEROOUT,
+	TCGETS,	      TCSETS,
+	TCSETSW,      TCSETSF,
 };
 
 static const char *thread_names[] = {

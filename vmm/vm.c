@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
@@ -37,6 +38,7 @@
 #include "memory/guest_mem.h"
 #include "sandbox.h"
 #include "vcpu/arm64_regs.h"
+#include "vcpu/mmio_ring.h"
 #include "vcpu/vcpu.h"
 #include "vm_disk.h"
 #include "vm_virtio.h"
@@ -60,6 +62,10 @@ struct vm {
 	struct event_source sig_src;	 /* signalfd: INT, TERM, HUP */
 	struct event_source timeout_src; /* timerfd: --timeout */
 	struct boot_timer boot_timer;
+	struct mmio_ring ring;	       /* coalesced UART transmit */
+	struct event_source drain_src; /* timerfd: drain the ring */
+	uint8_t *uart_page;	       /* the UART's read-only register page */
+	size_t page_size;
 	uint64_t boot_ms; /* when the guest wrote the boot timer; 0: not yet */
 	int serial_log_fd;
 	struct vm_disk *disks;	/* cfg->ndisks of them */
@@ -376,6 +382,92 @@ static int vm_create_devices(struct vm *vm)
 	return 0;
 }
 
+/* The memslot of the UART's register page (slot 0 is RAM). */
+#define VM_UART_PAGE_SLOT 1
+/* How often the event loop drains writes KVM queued with no exit since. */
+#define VM_DRAIN_NS (5 * 1000 * 1000)
+
+static int vm_uart_map_page(void *opaque, int on)
+{
+	struct vm *vm = opaque;
+	int ret = kvm_set_memory_readonly(
+		&vm->kvm, VM_UART_PAGE_SLOT, LAYOUT_UART_BASE,
+		on ? LAYOUT_UART_SIZE : 0, vm->uart_page);
+
+	/* A page left mapped could show the guest a stale register. */
+	if (ret && !on)
+		vm_request_stop(vm, VMM_EXIT_INTERNAL,
+				"cannot unmap the UART register page");
+	return ret;
+}
+
+static void vm_on_drain_timer(struct event_source *src, uint32_t events)
+{
+	struct vm *vm = src->opaque;
+	uint64_t ticks;
+
+	(void)events;
+	if (read(src->fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+		return;
+	mmio_ring_drain(&vm->ring);
+}
+
+/*
+ * --uart-fast: the guest's UART transmit register is coalesced (KVM queues
+ * the writes in a ring, no exit) and, while reading the registers has no
+ * side effect, they are a read-only page (no exit for the line status
+ * polled before each byte). Each part is used when the host has it; the
+ * UART works the same without either.
+ */
+static int vm_setup_uart_fast(struct vm *vm)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	void *ring_page = NULL;
+
+	vm->host.ring = &vm->ring;
+	vm->page_size = psz > 0 ? (size_t)psz : 4096;
+	if (vm->cfg->uart_fast &&
+	    kvm_check_cap(vm->kvm.vm_fd, KVM_CAP_COALESCED_MMIO) > 0 &&
+	    (size_t)vm->kvm.vcpu_mmap_size >=
+		    (KVM_COALESCED_MMIO_PAGE_OFFSET + 1) * vm->page_size &&
+	    kvm_coalesce_mmio(&vm->kvm, LAYOUT_UART_BASE, 1) == 0)
+		ring_page = (char *)vm->vcpus[0].run +
+			    KVM_COALESCED_MMIO_PAGE_OFFSET * vm->page_size;
+	if (mmio_ring_init(&vm->ring, ring_page, vm->page_size, &vm->bus))
+		return VMM_EXIT_INTERNAL;
+	if (ring_page) {
+		struct itimerspec its = {
+			.it_value.tv_nsec = VM_DRAIN_NS,
+			.it_interval.tv_nsec = VM_DRAIN_NS,
+		};
+
+		vm->drain_src.fd = timerfd_create(CLOCK_MONOTONIC,
+						  TFD_CLOEXEC | TFD_NONBLOCK);
+		vm->drain_src.fn = vm_on_drain_timer;
+		vm->drain_src.opaque = vm;
+		if (vm->drain_src.fd < 0 ||
+		    timerfd_settime(vm->drain_src.fd, 0, &its, NULL) < 0 ||
+		    event_loop_add(&vm->loop, &vm->drain_src, EPOLLIN)) {
+			pr_err("coalesced MMIO drain timer: %s",
+			       strerror(errno));
+			return VMM_EXIT_INTERNAL;
+		}
+	}
+	if (!vm->cfg->uart_fast || vm->page_size != LAYOUT_UART_SIZE ||
+	    kvm_check_cap(vm->kvm.vm_fd, KVM_CAP_READONLY_MEM) <= 0)
+		return 0;
+	vm->uart_page = mmap(NULL, vm->page_size, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (vm->uart_page == MAP_FAILED) {
+		vm->uart_page = NULL;
+		return 0;
+	}
+	uart_8250_set_page(&vm->uart, vm->uart_page, vm_uart_map_page, vm);
+	pr_info("UART fast path: coalesced THR %s, register page %s",
+		ring_page ? "on" : "off", vm->uart.page ? "on" : "off");
+	return 0;
+}
+
 static int vm_build_dtb(struct vm *vm, void *buf, size_t size)
 {
 	struct dt_machine m = {
@@ -619,11 +711,13 @@ static void vm_print_stats(struct vm *vm)
 		" uart_accesses=%" PRIu64 " rtc_accesses=%" PRIu64
 		" console_tx_bytes=%" PRIu64 " console_rx_bytes=%" PRIu64
 		" rss_kib=%" PRIu64 " rss_outside_guest_kib=%" PRIu64
-		" boot_ms=%" PRIu64 "\n",
+		" boot_ms=%" PRIu64 " coalesced_writes=%" PRIu64
+		" uart_page_maps=%" PRIu64 "\n",
 		vm->exit_code, ms, vm->nvcpus, exits, mmio, unhandled, nisv,
 		vm_region_accesses(vm, LAYOUT_UART_BASE),
 		vm_region_accesses(vm, LAYOUT_RTC_BASE), vm->uart.tx_bytes,
-		vm->uart.rx_bytes, rss, outside, vm->boot_ms);
+		vm->uart.rx_bytes, rss, outside, vm->boot_ms, vm->ring.entries,
+		vm->uart.page_maps);
 	if (vm->cfg->console_virtio)
 		fprintf(stderr,
 			"vmm: stats: console=hvc0 tx_requests=%" PRIu64
@@ -649,6 +743,8 @@ static void vm_print_stats(struct vm *vm)
 static void vm_teardown(struct vm *vm)
 {
 	vm_stop_vcpus(vm);
+	/* The last bytes the guest queued, before the console closes. */
+	mmio_ring_drain(&vm->ring);
 	console_destroy(&vm->con);
 	if (vm->cfg->stats && vm->nvcpus && !vm->cfg->dump_dtb)
 		vm_print_stats(vm);
@@ -656,6 +752,11 @@ static void vm_teardown(struct vm *vm)
 	vm->disks = NULL;
 	vm_virtio_destroy(&vm->rng_dev);
 	vm_virtio_destroy(&vm->hvc_dev);
+	mmio_ring_destroy(&vm->ring);
+	if (vm->uart_page)
+		munmap(vm->uart_page, vm->page_size);
+	if (vm->drain_src.fd >= 0)
+		close(vm->drain_src.fd);
 	for (unsigned int i = 0; i < vm->nvcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
 	free(vm->vcpus);
@@ -703,6 +804,7 @@ int vm_run(const struct vm_config *cfg)
 	vm->gic.dev_fd = -1;
 	vm->stop_src.fd = vm->sig_src.fd = vm->loop.epfd = -1;
 	vm->timeout_src.fd = vm->serial_log_fd = -1;
+	vm->drain_src.fd = -1;
 	vm->con.ready_src.fd = -1;
 	clock_gettime(CLOCK_MONOTONIC, &vm->started);
 	/*
@@ -733,6 +835,8 @@ int vm_run(const struct vm_config *cfg)
 		ret = vm_setup_loop(vm);
 	if (!ret)
 		ret = vm_create_devices(vm);
+	if (!ret)
+		ret = vm_setup_uart_fast(vm);
 	if (!ret)
 		ret = vm_load(vm);
 	if (!ret && !cfg->dump_dtb)
