@@ -45,7 +45,7 @@ else
 CROSS_COMPILE ?= aarch64-linux-gnu-
 ARM64_CC := $(CROSS_COMPILE)gcc
 SYSROOT := $(B)/arm64-sysroot
-ARM64_CFLAGS := $(BASE_CFLAGS) -I$(SYSROOT)/usr/include
+ARM64_CFLAGS := $(BASE_CFLAGS) -I$(SYSROOT)/usr/include -ffunction-sections -fdata-sections
 ARM64_LDLIBS := -lfdt -lz -luring -lseccomp -lpthread
 ifeq ($(SANITIZE),1)
 # The sanitizer runtimes only link dynamically; the emulated host's
@@ -53,7 +53,9 @@ ifeq ($(SANITIZE),1)
 ARM64_LDFLAGS := -L$(SYSROOT)/usr/lib/aarch64-linux-gnu $(SAN_LDFLAGS)
 else
 # Static: the emulated host runs it from a minimal initramfs.
-ARM64_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
+# --gc-sections: code nothing calls is not resident text (RSS).
+ARM64_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu \
+	-Wl,--gc-sections
 endif
 endif
 
