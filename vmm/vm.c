@@ -281,13 +281,47 @@ static int vm_create_kvm(struct vm *vm)
 	return 0;
 }
 
+/* "HugePages_Free" etc. from /proc/meminfo, for a message; 0 if unknown. */
+static unsigned long meminfo_value(const char *key)
+{
+	char line[128];
+	unsigned long v = 0;
+	size_t n = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, key, n) == 0 && line[n] == ':') {
+			v = strtoul(line + n + 1, NULL, 10);
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return v;
+}
+
 static int vm_create_memory(struct vm *vm)
 {
-	int ret = guest_mem_alloc(&vm->mem, LAYOUT_RAM_BASE, vm->cfg->mem_size);
+	const struct vm_config *cfg = vm->cfg;
+	static const char *const names[] = { "anon", "memfd", "hugetlbfs" };
+	int ret = guest_mem_alloc_backend(
+		&vm->mem, LAYOUT_RAM_BASE, cfg->mem_size,
+		(enum guest_mem_backend)cfg->mem_backend, cfg->mem_prefault);
 
+	if (ret && cfg->mem_backend == CONFIG_MEM_HUGETLBFS) {
+		unsigned long kib = meminfo_value("Hugepagesize");
+
+		pr_err("--mem-backend hugetlbfs: cannot map %" PRIu64
+		       " MiB of huge pages (%s); this host has %lu free of "
+		       "%lu KiB (/proc/sys/vm/nr_hugepages)",
+		       cfg->mem_size >> 20, strerror(-ret),
+		       meminfo_value("HugePages_Free"), kib);
+		return VMM_EXIT_HOST_RESOURCE;
+	}
 	if (ret) {
-		pr_err("cannot map %" PRIu64 " MiB of guest RAM: %s",
-		       vm->cfg->mem_size >> 20, strerror(-ret));
+		pr_err("cannot map %" PRIu64 " MiB of guest RAM (%s%s): %s",
+		       cfg->mem_size >> 20, names[cfg->mem_backend],
+		       cfg->mem_prefault ? ", prefaulted" : "", strerror(-ret));
 		return VMM_EXIT_INTERNAL;
 	}
 	if (kvm_set_memory(&vm->kvm, 0, vm->mem.base, vm->mem.size,
