@@ -65,6 +65,7 @@ struct vm {
 	struct boot_timer boot_timer;
 	struct mmio_ring ring;	       /* coalesced UART transmit */
 	struct event_source drain_src; /* timerfd: drain the ring */
+	unsigned int drain_idle;       /* ticks that found nothing */
 	uint8_t *uart_page;	       /* the UART's read-only register page */
 	size_t page_size;
 	uint64_t boot_ms; /* when the guest wrote the boot timer; 0: not yet */
@@ -419,8 +420,13 @@ static int vm_create_devices(struct vm *vm)
 
 /* The memslot of the UART's register page (slot 0 is RAM). */
 #define VM_UART_PAGE_SLOT 1
-/* How often the event loop drains writes KVM queued with no exit since. */
-#define VM_DRAIN_NS (5 * 1000 * 1000)
+/*
+ * How often the event loop drains writes KVM queued with no exit since:
+ * every 5 ms while the guest writes, every 50 ms after 100 empty ticks.
+ */
+#define VM_DRAIN_NS	 (5 * 1000 * 1000)
+#define VM_DRAIN_IDLE_NS (50 * 1000 * 1000)
+#define VM_DRAIN_IDLE	 100
 
 static int vm_uart_map_page(void *opaque, int on)
 {
@@ -441,10 +447,27 @@ static void vm_on_drain_timer(struct event_source *src, uint32_t events)
 	struct vm *vm = src->opaque;
 	uint64_t ticks;
 
+	uint64_t before = vm->ring.entries;
+	long ns = 0;
+
 	(void)events;
 	if (read(src->fd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 		return;
 	mmio_ring_drain(&vm->ring);
+	/* A change of entries (any drainer's) means the guest is writing. */
+	if (vm->ring.entries != before) {
+		if (vm->drain_idle >= VM_DRAIN_IDLE)
+			ns = VM_DRAIN_NS;
+		vm->drain_idle = 0;
+	} else if (++vm->drain_idle == VM_DRAIN_IDLE) {
+		ns = VM_DRAIN_IDLE_NS;
+	}
+	if (ns) {
+		struct itimerspec its = { .it_value.tv_nsec = ns,
+					  .it_interval.tv_nsec = ns };
+
+		timerfd_settime(src->fd, 0, &its, NULL);
+	}
 }
 
 /*
