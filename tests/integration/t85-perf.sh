@@ -63,3 +63,21 @@ if expect_rc "$name" 0; then
 		fail "$name" "$exits MMIO exits for $bytes console bytes"
 	fi
 fi
+
+# Guest memory backends: memfd (prefaulted) boots; hugetlbfs without free
+# huge pages is refused before anything starts, exit 5.
+boot memfd 'echo memfd-ok' --mem-backend memfd --mem-prefault on
+if expect_rc "memfd guest RAM, prefaulted, boots" 0; then
+	if out_has memfd-ok; then
+		pass "memfd guest RAM, prefaulted, boots"
+	else
+		fail "memfd guest RAM, prefaulted, boots" "no memfd-ok"
+	fi
+fi
+if [ "$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)" = 0 ]; then
+	bad hugetlb-none 5 'mem-backend hugetlbfs: cannot map 256 MiB of huge pages' \
+		--kernel "$KERNEL" --initrd "$INITRD" --mem 256M \
+		--mem-backend hugetlbfs
+else
+	say "skip - hugetlbfs refusal (this host has free huge pages)"
+fi
