@@ -152,7 +152,12 @@ static void vm_booted(void *opaque)
 	vm->boot_ms = events_ms_since_start();
 	snprintf(ms, sizeof(ms), "%" PRIu64, vm->boot_ms);
 	pr_info("guest boot complete after %s ms", ms);
-	events_emit("boot_complete", "boot_ms", ms, 0);
+	/*
+	 * A report still in flight on a vCPU when a stop was asked for is
+	 * late news: after shutdown_requested only exit follows.
+	 */
+	if (!__atomic_load_n(&vm->stop_requested, __ATOMIC_ACQUIRE))
+		events_emit("boot_complete", "boot_ms", ms, 0);
 }
 
 static void vm_on_stop(struct event_source *src, uint32_t events)
