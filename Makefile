@@ -46,7 +46,7 @@ else
 CROSS_COMPILE ?= aarch64-linux-gnu-
 ARM64_CC := $(CROSS_COMPILE)gcc
 SYSROOT := $(B)/arm64-sysroot
-ARM64_CFLAGS := $(BASE_CFLAGS) -I$(SYSROOT)/usr/include
+ARM64_CFLAGS := $(BASE_CFLAGS) -I$(SYSROOT)/usr/include -ffunction-sections -fdata-sections
 # Debian ships yajl's static archive as libyajl_s.a.
 ARM64_LDLIBS := -lfdt -lz -luring -lseccomp -lyajl_s -levent_extra \
 	-levent_core -lpthread
@@ -56,7 +56,9 @@ ifeq ($(SANITIZE),1)
 ARM64_LDFLAGS := -L$(SYSROOT)/usr/lib/aarch64-linux-gnu $(SAN_LDFLAGS)
 else
 # Static: the emulated host runs it from a minimal initramfs.
-ARM64_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu
+# --gc-sections: code nothing calls is not resident text (RSS).
+ARM64_LDFLAGS := -static -L$(SYSROOT)/usr/lib/aarch64-linux-gnu \
+	-Wl,--gc-sections
 endif
 endif
 
@@ -89,6 +91,7 @@ CORE_SRCS := \
 	vmm/memory/guest_mem.c \
 	vmm/memory/layout.c \
 	vmm/sandbox.c \
+	vmm/vcpu/mmio_ring.c \
 	vmm/vhost.c
 
 # Sources that drive KVM on arm64.
@@ -172,7 +175,8 @@ UNIT_TESTS := \
 	tests/unit/devices/test_virtio_vsock.c \
 	tests/unit/devices/test_virtqueue.c \
 	tests/unit/fdt/test_dt.c \
-	tests/unit/memory/test_guest_mem.c
+	tests/unit/memory/test_guest_mem.c \
+	tests/unit/vcpu/test_mmio_ring.c
 
 # Keep the objects: make would delete them as intermediates, and a later
 # build with other flags could then relink stale test binaries.

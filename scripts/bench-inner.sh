@@ -1,109 +1,334 @@
 #!/bin/sh
-# The benchmark proper (POSIX sh; runs on the arm64 KVM host). For each
-# console mode it boots the default guest RUNS times and reports the median
-# (min..max) of:
-#   boot_ms     VMM start -> the guest's init writes the boot timer
-#   exit_ms     VMM start -> VMM exit after the guest powers off
-#   mmio_exits  userspace MMIO exits (vmm --stats)
-#   vcpu_exits  all KVM_RUN returns
-#   uart_bytes  bytes the guest wrote through the UART
-#   rss_out_kib VMM RSS outside guest RAM at exit, from /proc/self/smaps
-# then disk throughput (sequential read/write, 4 KiB random read) in the
-# guest beside the same measurement on the host file, and their ratio.
+# The benchmark proper (POSIX sh; runs on the arm64 KVM host; scripts/bench.sh
+# starts it). Every case runs RUNS times, the cases taking turns round by
+# round, so a slow spell of the host hits them all alike and each ratio is
+# one run's. Per case the median (min..max) of:
+#   exit_ms     VMM start -> VMM exit (the poweroff case: a guest that powers
+#               off at its first instruction)
+#   init_ms     VMM start -> the guest init's VMM_GUEST_INIT_READY line on the
+#               console, timed here from outside: the same for vmm and QEMU
+#   boot_ms     vmm only: VMM start -> the guest wrote the boot timer
+#   mmio_exits  userspace MMIO exits (vmm --stats; QEMU: KVM's debugfs
+#               mmio_exit_user for its VM, sampled every 0.2 s while it runs)
+#   rss_out_kib RSS outside guest RAM (vmm --stats; QEMU: /proc/PID/smaps,
+#               every mapping but the guest RAM one, sampled while it runs)
+# then N VMs started in parallel until all have booted and powered off
+# (VMs per second), and disk throughput (blkbench in the guest, and on the
+# host file). Writes $D/results.md and $D/chart.dat (bench.sh draws the PNG).
 VMM=${VMM:-build/arm64/vmm}
 RUNS=${VMM_BENCH_RUNS:-5}
+# Rounds that also run the secondary cases (virtio console, memory
+# backends, N VMs in parallel): they take as long as the main ones.
+EXTRA=${VMM_BENCH_EXTRA_RUNS:-$RUNS}
 D=${VMM_BENCH_DIR:-build/bench}
+QROOT=${VMM_BENCH_QEMU:-build/qemu-arm64}
+PAR=${VMM_BENCH_PARALLEL:-4}
+K=build/guest/Image
+I=build/guest/initramfs.cpio.gz
+PO=$D/poweroff.Image
 mkdir -p "$D"
+rm -f "$D"/*.rec
 
-now_ms() { # /proc/uptime has 10 ms resolution: plenty for boots of seconds
+now_ms() { # /proc/uptime: 10 ms resolution
 	read -r up _ </proc/uptime
-	echo $(( ${up%.*} * 1000 + 1${up#*.} * 10 - 1000 ))
+	echo $((${up%.*} * 1000 + 1${up#*.} * 10 - 1000))
 }
-
-stat_of() { # stat_of KEY FILE: the value of key=value in the stats line
+stat_of() { # stat_of KEY FILE: the value of key=value in a vmm stats line
 	sed -n "s/.*vmm: stats:.* $1=\([0-9]*\).*/\1/p" "$2" | head -n 1
 }
-
-one_boot() { # one_boot MODE: appends "boot exit mmio vcpu bytes rss" to $D/MODE
-	mode=$1
-	args=
-	console=uart
-	case $mode in
-	quiet) args=quiet ;;
-	hvc) console=virtio ;;
-	esac
-	t0=$(now_ms)
-	"$VMM" --kernel build/guest/Image --initrd build/guest/initramfs.cpio.gz \
-		--mem 256M --stats --console $console \
-		--cmdline "$args run=\"true\"" </dev/null >/dev/null 2>"$D/err"
-	t1=$(now_ms)
-	echo "$(stat_of boot_ms "$D/err") $((t1 - t0)) $(stat_of mmio_exits "$D/err")" \
-		"$(stat_of vcpu_exits "$D/err") $(stat_of console_tx_bytes "$D/err")" \
-		"$(stat_of rss_outside_guest_kib "$D/err")" >>"$D/$mode"
+rec() { # rec CASE key=value ...: one run's figures
+	_c=$1
+	shift
+	echo " $*" >>"$D/$_c.rec"
 }
-
-median() { # median COLUMN FILE -> "median (min..max)"
-	cut -d' ' -f"$1" "$2" | sort -n | awk '
-		{ v[NR] = $1 }
-		END { printf "%s (%s..%s)", v[int((NR + 1) / 2)], v[1], v[NR] }'
-}
-
-echo "vmm benchmark: $RUNS boots per mode, 256 MiB, 1 vCPU, default guest"
-for mode in quiet full hvc; do
-	: >"$D/$mode"
-	i=0
-	while [ $i -lt "$RUNS" ]; do
-		one_boot $mode
-		i=$((i + 1))
+# watch_init T0 FILE: read the console; when init says it is ready, write
+# the milliseconds since T0 to FILE.
+watch_init() {
+	while IFS= read -r _l; do
+		case $_l in
+		*VMM_GUEST_INIT_READY*)
+			[ -s "$2" ] || echo $(($(now_ms) - $1)) >"$2"
+			;;
+		esac
 	done
-done
-printf '%-12s %-24s %-24s %-24s\n' figure "uart, quiet" "uart, full log" \
-	"virtio console"
-for col in 1:boot_ms 2:exit_ms 3:mmio_exits 4:vcpu_exits 5:uart_bytes 6:rss_out_kib; do
-	printf '%-12s %-24s %-24s %-24s\n' "${col#*:}" \
-		"$(median "${col%%:*}" "$D/quiet")" \
-		"$(median "${col%%:*}" "$D/full")" "$(median "${col%%:*}" "$D/hvc")"
-done
-echo "(virtio console: the guest's log before virtio_console loads is not"
-echo " shown, so it is not a like-for-like full-log figure; see README)"
+}
 
-# --- disk throughput: the same tool, inside the guest and on the host -------
-# blkbench (guest-images/tools/) on /dev/vda in the guest, and on the image
-# file itself on the host, in the same run. The image lives on the host's
-# tmpfs in the emulated host (9p would measure 9p), so the host side is
-# memory speed there and the ratio shows the whole virtio + io_uring path.
+# --- QEMU (Debian's qemu-system-aarch64, scripts/fetch-qemu.sh) --------------
+QEMU=
+if [ -x "$QROOT/usr/bin/qemu-system-aarch64" ]; then
+	for ld in "$QROOT"/lib/ld-linux-aarch64.so.1 \
+		"$QROOT"/usr/lib/ld-linux-aarch64.so.1 \
+		"$QROOT"/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1 \
+		"$QROOT"/usr/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1; do
+		[ -e "$ld" ] && break
+	done
+	QLIB=$QROOT/lib/aarch64-linux-gnu:$QROOT/usr/lib/aarch64-linux-gnu
+	QLIB=$QLIB:$QROOT/usr/lib/aarch64-linux-gnu/pulseaudio
+	QEMU="$ld --library-path $QLIB $QROOT/usr/bin/qemu-system-aarch64"
+	if ! $QEMU -version >"$D/qemu-version" 2>&1; then
+		echo "bench: QEMU does not start: $(tail -n 1 "$D/qemu-version")"
+		QEMU=
+	fi
+fi
+qemu_name() { if [ -n "$QEMU" ]; then head -n 1 "$D/qemu-version"; else echo "not run"; fi; }
+grep -qs debugfs /proc/mounts ||
+	mount -t debugfs none /sys/kernel/debug 2>/dev/null
+
+# qemu_run CASE KERNEL CMDLINE: like vmm_run, for QEMU on the same guest.
+qemu_run() {
+	: >"$D/mark"
+	: >"$D/qexits"
+	: >"$D/qrss"
+	t0=$(now_ms)
+	# shellcheck disable=SC2086
+	{
+		$QEMU -M virt -accel kvm -cpu host -m 256M -smp 1 -nodefaults \
+			-display none -monitor none -serial stdio -no-reboot \
+			-kernel "$2" -initrd "$I" -append "$3" </dev/null \
+			2>"$D/qerr" &
+		q=$!
+		# Sample KVM's count for its VM, and its RSS outside the 256M.
+		while kill -0 $q 2>/dev/null; do
+			cat /sys/kernel/debug/kvm/$q-*/mmio_exit_user \
+				>"$D/qexits.new" 2>/dev/null &&
+				[ -s "$D/qexits.new" ] &&
+				mv "$D/qexits.new" "$D/qexits"
+			awk '/^Size:/ { s = $2 } /^Rss:/ { if (s != 262144) r += $2 }
+				END { if (r) print r }' /proc/$q/smaps \
+				>"$D/qrss.new" 2>/dev/null && [ -s "$D/qrss.new" ] &&
+				mv "$D/qrss.new" "$D/qrss"
+			sleep 0.2
+		done
+		wait $q
+		echo $? >"$D/rc"
+	} | watch_init "$t0" "$D/mark"
+	t1=$(now_ms)
+	rec "$1" "exit_ms=$((t1 - t0)) init_ms=$(cat "$D/mark")" \
+		"mmio_exits=$(cat "$D/qexits") rss_out_kib=$(cat "$D/qrss")" \
+		"rc=$(cat "$D/rc")"
+}
+
+# vmm_run CASE KERNEL CMDLINE [vmm args]
+vmm_run() {
+	_c=$1 _k=$2 _cl=$3
+	shift 3
+	: >"$D/mark"
+	t0=$(now_ms)
+	{
+		"$VMM" --kernel "$_k" --initrd "$I" --mem 256M --stats \
+			--cmdline "$_cl" "$@" </dev/null 2>"$D/err"
+		echo $? >"$D/rc"
+	} | watch_init "$t0" "$D/mark"
+	t1=$(now_ms)
+	rec "$_c" "exit_ms=$((t1 - t0)) init_ms=$(cat "$D/mark")" \
+		"boot_ms=$(stat_of boot_ms "$D/err")" \
+		"mmio_exits=$(stat_of mmio_exits "$D/err")" \
+		"bytes=$(stat_of console_tx_bytes "$D/err")" \
+		"rss_out_kib=$(stat_of rss_outside_guest_kib "$D/err")" \
+		"rc=$(cat "$D/rc")"
+}
+
+# parallel CASE N CMD...: N copies at once; VMs per second until all exit.
+parallel() {
+	_c=$1 _n=$2
+	shift 2
+	t0=$(now_ms)
+	_i=0
+	while [ $_i -lt "$_n" ]; do
+		"$@" </dev/null >/dev/null 2>&1 &
+		_i=$((_i + 1))
+	done
+	wait
+	t1=$(now_ms)
+	rec "$_c" "wall_ms=$((t1 - t0))" \
+		"vms_per_s=$(awk -v n="$_n" -v t=$((t1 - t0)) \
+			'BEGIN { printf "%.2f", n * 1000 / t }')"
+}
+
+# Huge pages for the hugetlbfs case: 256 MiB worth, if the host has them.
+HUGE=0
+if [ -w /proc/sys/vm/nr_hugepages ]; then
+	hp=$(awk '/^Hugepagesize:/ { print $2 }' /proc/meminfo)
+	[ -n "$hp" ] && echo $((262144 / hp + 8)) >/proc/sys/vm/nr_hugepages
+	free=$(awk '/^HugePages_Free:/ { print $2 }' /proc/meminfo)
+	[ -n "$hp" ] && [ "${free:-0}" -ge $((262144 / hp)) ] && HUGE=1
+fi
+
+Q='quiet run="true"'
+F='run="true"'
+QC='console=ttyAMA0 earlycon'
+echo "vmm benchmark: $RUNS rounds, 256 MiB, 1 vCPU, default guest" \
+	"(QEMU: $(qemu_name))"
+r=0
+while [ $r -lt "$RUNS" ]; do
+	r=$((r + 1))
+	echo "bench: round $r of $RUNS"
+	vmm_run poweroff "$PO" ""
+	vmm_run quiet "$K" "$Q"
+	vmm_run full "$K" "$F"
+	vmm_run full-nofast "$K" "$F" --uart-fast off
+	if [ -n "$QEMU" ]; then
+		qemu_run qemu-poweroff "$PO" ""
+		qemu_run qemu-quiet "$K" "$QC $Q"
+		qemu_run qemu-full "$K" "$QC $F"
+	fi
+	[ $r -le "$EXTRA" ] || continue
+	vmm_run hvc "$K" "$Q" --console virtio
+	vmm_run memfd "$K" "$Q" --mem-backend memfd
+	vmm_run prefault "$K" "$Q" --mem-prefault on
+	[ $HUGE = 1 ] && vmm_run hugetlbfs "$K" "$Q" --mem-backend hugetlbfs
+	parallel many "$PAR" "$VMM" --kernel "$K" --initrd "$I" --mem 256M \
+		--cmdline "$Q"
+	if [ -n "$QEMU" ]; then
+		# shellcheck disable=SC2086
+		parallel qemu-many "$PAR" $QEMU -M virt -accel kvm -cpu host \
+			-m 256M -nodefaults -display none -monitor none \
+			-serial null -no-reboot -kernel "$K" -initrd "$I" \
+			-append "$QC $Q"
+	fi
+done
+
+# --- the table ----------------------------------------------------------------
+# med CASE KEY -> "median (min..max)", or "-" without values
+med() {
+	[ -f "$D/$1.rec" ] || { echo "-"; return; }
+	sed -n "s/.* $2=\([0-9.][0-9.]*\).*/\1/p" "$D/$1.rec" | sort -n | awk '
+		{ v[NR] = $1 }
+		END { if (NR) printf "%s (%s..%s)", v[int((NR + 1) / 2)], v[1], v[NR];
+		      else printf "-" }'
+}
+medv() { med "$1" "$2" | cut -d' ' -f1; } # the median alone
+ratio() { # ratio A B: A / B with 2 decimals
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a + 0 > 0 && b + 0 > 0) printf "%.2f", a / b; else printf "-" }'
+}
+bad=$(cat "$D"/*.rec | grep ' rc=' | grep -cv ' rc=0 *$')
+{
+	echo "# vmm benchmark results"
+	echo
+	echo "$RUNS rounds ($EXTRA with the secondary cases: virtio console," \
+		"memory backends, VMs in parallel); median (min..max). 256 MiB, 1 vCPU, the default guest" \
+		"(Debian $(cat build/guest/kernel-version 2>/dev/null) kernel," \
+		"busybox initramfs), on $(uname -m) Linux $(uname -r) with KVM;" \
+		"$(nproc) CPUs. QEMU: $(qemu_name)." \
+		"Runs that did not exit 0: $bad."
+	echo
+	echo "| figure | QEMU | vmm | vmm / QEMU |"
+	echo "|---|---|---|---|"
+	row() { # row LABEL QCASE VCASE KEY
+		echo "| $1 | $(med "$2" "$4") | $(med "$3" "$4") |" \
+			"$(ratio "$(medv "$3" "$4")" "$(medv "$2" "$4")") |"
+	}
+	row "start → exit, guest powers off at its first instruction (ms)" \
+		qemu-poweroff poweroff exit_ms
+	row "start → init, quiet (ms)" qemu-quiet quiet init_ms
+	row "start → init, full console log (ms)" qemu-full full init_ms
+	row "userspace MMIO exits, full-log boot" qemu-full full mmio_exits
+	row "RSS outside guest RAM, quiet boot (KiB)" qemu-quiet quiet rss_out_kib
+	row "VMs per second, $PAR started in parallel, boot to poweroff" \
+		qemu-many many vms_per_s
+	echo
+	echo "vmm alone (ratios within this run):"
+	echo
+	echo "| case | start → init (ms) | boot timer (ms) | start → exit (ms) | MMIO exits | console bytes | RSS outside RAM (KiB) |"
+	echo "|---|---|---|---|---|---|---|"
+	for c in quiet full full-nofast hvc memfd prefault hugetlbfs; do
+		[ -f "$D/$c.rec" ] || continue
+		echo "| $c | $(med $c init_ms) | $(med $c boot_ms) |" \
+			"$(med $c exit_ms) | $(med $c mmio_exits) | $(med $c bytes) |" \
+			"$(med $c rss_out_kib) |"
+	done
+	echo
+	echo "- UART fast path, full-log boot: MMIO exits" \
+		"$(medv full-nofast mmio_exits) → $(medv full mmio_exits)" \
+		"($(ratio "$(medv full-nofast mmio_exits)" "$(medv full mmio_exits)")× fewer)," \
+		"start → init ×$(ratio "$(medv full init_ms)" "$(medv full-nofast init_ms)")."
+	echo "- Memory backends, boot timer vs anon: memfd" \
+		"×$(ratio "$(medv memfd boot_ms)" "$(medv quiet boot_ms)"), anon" \
+		"prefaulted ×$(ratio "$(medv prefault boot_ms)" "$(medv quiet boot_ms)")," \
+		"hugetlbfs $([ $HUGE = 1 ] && echo "×$(ratio "$(medv hugetlbfs boot_ms)" "$(medv quiet boot_ms)")" || echo "not run (no huge pages)")."
+	echo "- hvc: virtio console (its log starts when virtio_console loads)."
+} >"$D/results.md"
+# chart data: figure, QEMU, vmm (medians)
+{
+	echo "\"power-off (ms)\" $(medv qemu-poweroff exit_ms) $(medv poweroff exit_ms)"
+	echo "\"init quiet (ms)\" $(medv qemu-quiet init_ms) $(medv quiet init_ms)"
+	echo "\"init full log (ms)\" $(medv qemu-full init_ms) $(medv full init_ms)"
+	echo "\"MMIO exits, full\" $(medv qemu-full mmio_exits) $(medv full mmio_exits)"
+	echo "\"RSS out (KiB)\" $(medv qemu-quiet rss_out_kib) $(medv quiet rss_out_kib)"
+} >"$D/chart.dat"
+
+# --- disk throughput: the same tool in vmm's guest, QEMU's, and on the host --
+# blkbench (guest-images/tools/) on /dev/vda, DRUNS times per setup, the
+# setups taking turns: vmm as shipped (io_uring, registered file, depth
+# 128), vmm submitting by fd (no registered file), vmm with queue depth 1,
+# and QEMU (virtio-blk-device, aio=io_uring, cache=writeback: like vmm, the
+# host page cache; the image is on tmpfs, where O_DIRECT does not exist). The image lives on
+# the host's tmpfs in the emulated host, so the host figure is memory speed.
 DISK_MIB=${VMM_BENCH_DISK_MIB:-64}
 RAND_MIB=${VMM_BENCH_RAND_MIB:-16}
+DRUNS=${VMM_BENCH_DISK_RUNS:-3}
 BB=build/guest/tools/blkbench
+# disk_rec CASE FILE: blkbench's output as one record
+disk_rec() {
+	rec "$1" "seqread=$(grep -s '^seqread ' "$2" | cut -d' ' -f2)" \
+		"seqwrite=$(grep -s '^seqwrite ' "$2" | cut -d' ' -f2)" \
+		"randread=$(grep -s '^randread ' "$2" | cut -d' ' -f4)"
+}
 if [ -x "$BB" ]; then
 	img=/tmp/vmm-bench-disk.img
 	dd if=/dev/zero of="$img" bs=1M count="$DISK_MIB" 2>/dev/null
-	"$VMM" --kernel build/guest/Image --initrd build/guest/initramfs.cpio.gz \
-		--mem 256M --disk "$img" --cmdline "quiet run=\"blkbench /dev/vda seqread $DISK_MIB; blkbench /dev/vda seqwrite $DISK_MIB; blkbench /dev/vda randread $RAND_MIB\"" \
-		</dev/null 2>/dev/null | tr -d '\r' >"$D/disk-guest"
-	{
-		"$BB" "$img" seqread "$DISK_MIB"
-		"$BB" "$img" seqwrite "$DISK_MIB"
-		"$BB" "$img" randread "$RAND_MIB"
-	} >"$D/disk-host"
-	rm -f "$img"
-	echo
-	printf '%-10s %-22s %-22s %s\n' disk guest host guest/host
-	for mode in seqread seqwrite randread; do
-		g=$(grep "^$mode " "$D/disk-guest")
-		h=$(grep "^$mode " "$D/disk-host")
-		unit="MiB/s"
-		col=2
-		[ $mode = randread ] && { unit=IOPS; col=4; }
-		gv=$(echo "$g" | cut -d' ' -f$col)
-		hv=$(echo "$h" | cut -d' ' -f$col)
-		ratio=$(awk -v a="${gv:-0}" -v b="${hv:-0}" \
-			'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }')
-		printf '%-10s %-22s %-22s %s\n' "$mode" "${gv:-failed} $unit" \
-			"${hv:-failed} $unit" "$ratio"
+	bcmd="blkbench /dev/vda seqread $DISK_MIB; blkbench /dev/vda seqwrite $DISK_MIB; blkbench /dev/vda randread $RAND_MIB"
+	vdisk() { # vdisk CASE [env...]
+		_c=$1
+		shift
+		env "$@" "$VMM" --kernel "$K" --initrd "$I" --mem 256M \
+			--disk "$img" --cmdline "quiet run=\"$bcmd\"" </dev/null \
+			2>/dev/null | tr -d '\r' >"$D/disk-out"
+		disk_rec "$_c" "$D/disk-out"
+	}
+	r=0
+	while [ $r -lt "$DRUNS" ]; do
+		r=$((r + 1))
+		echo "bench: disk round $r of $DRUNS"
+		vdisk disk-vmm
+		vdisk disk-vmm-nofixed VMM_BENCH_BLK_NO_FIXED_FILE=1
+		vdisk disk-vmm-depth1 VMM_BENCH_BLK_DEPTH=1
+		if [ -n "$QEMU" ]; then
+			# shellcheck disable=SC2086
+			$QEMU -M virt -accel kvm -cpu host -m 256M -nodefaults \
+				-display none -monitor none -serial stdio \
+				-no-reboot -kernel "$K" -initrd "$I" \
+				-append "$QC quiet run=\"$bcmd\"" \
+				-drive file="$img",format=raw,if=none,id=d0,cache=writeback,aio=io_uring \
+				-device virtio-blk-device,drive=d0 </dev/null \
+				2>/dev/null | tr -d '\r' >"$D/disk-out"
+			disk_rec disk-qemu "$D/disk-out"
+		fi
+		{
+			"$BB" "$img" seqread "$DISK_MIB"
+			"$BB" "$img" seqwrite "$DISK_MIB"
+			"$BB" "$img" randread "$RAND_MIB"
+		} >"$D/disk-out"
+		disk_rec disk-host "$D/disk-out"
 	done
-	kinds() { grep -E '^(seq|rand)' "$1" | cut -d' ' -f6 | sort -u | tr '\n' ' '; }
-	echo "(guest: $(kinds "$D/disk-guest")I/O; host: $(kinds "$D/disk-host")I/O)"
+	rm -f "$img"
+	{
+		echo
+		echo "Disk, $DRUNS runs each, median (min..max); blkbench, one" \
+			"request at a time (O_DIRECT where the file allows);" \
+			"sequential in MiB/s, 4 KiB random reads in IOPS:"
+		echo
+		echo "| disk | QEMU | vmm | vmm / QEMU | vmm, no registered file | vmm, queue depth 1 | host file |"
+		echo "|---|---|---|---|---|---|---|"
+		for m in seqread seqwrite randread; do
+			echo "| $m | $(med disk-qemu $m) | $(med disk-vmm $m) |" \
+				"$(ratio "$(medv disk-vmm $m)" "$(medv disk-qemu $m)") |" \
+				"$(med disk-vmm-nofixed $m) | $(med disk-vmm-depth1 $m) |" \
+				"$(med disk-host $m) |"
+		done
+	} >>"$D/results.md"
 else
-	echo "disk: skipped ($BB missing: run guest-images/build.sh)"
+	echo "disk: skipped ($BB missing: run guest-images/build.sh)" >>"$D/results.md"
 fi
+cat "$D/results.md"

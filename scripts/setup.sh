@@ -35,7 +35,7 @@ fi
 
 PKGS=(make gcc libc6-dev pkg-config check libfdt-dev zlib1g-dev
       device-tree-compiler cpio gzip liburing-dev e2fsprogs clang
-      libseccomp-dev libyajl-dev libevent-dev curl)
+      libseccomp-dev libyajl-dev libevent-dev curl gnuplot-nox)
 if [ $NATIVE = 0 ]; then
     PKGS+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
 fi

@@ -21,6 +21,7 @@ void config_init(struct vm_config *cfg)
 	cfg->log_level = LOG_WARN;
 	cfg->rng = 1;
 	cfg->shutdown_grace_s = CONFIG_DEFAULT_SHUTDOWN_GRACE;
+	cfg->uart_fast = 1;
 }
 
 void config_free(struct vm_config *cfg)
@@ -294,6 +295,9 @@ enum {
 	OPT_SHUTDOWN_GRACE,
 	OPT_VSOCK,
 	OPT_NET,
+	OPT_UART_FAST,
+	OPT_MEM_BACKEND,
+	OPT_MEM_PREFAULT,
 };
 
 static const struct option long_options[] = {
@@ -320,6 +324,9 @@ static const struct option long_options[] = {
 	{ "vsock", required_argument, NULL, OPT_VSOCK },
 	{ "net", required_argument, NULL, OPT_NET },
 	{ "stats", no_argument, NULL, OPT_STATS },
+	{ "uart-fast", required_argument, NULL, OPT_UART_FAST },
+	{ "mem-backend", required_argument, NULL, OPT_MEM_BACKEND },
+	{ "mem-prefault", required_argument, NULL, OPT_MEM_PREFAULT },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -358,11 +365,6 @@ static void clear_option(struct vm_config *cfg, int opt)
 		cfg->nnets = 0;
 }
 
-/*
- * parse_option() - apply option @opt with value @arg. @name is how the
- * user wrote its key ("--mem" on the command line, "mem" in a file) and
- * starts every error message.
- */
 static int parse_shutdown_grace(struct vm_config *cfg, const char *arg,
 				const char *name, char *why, size_t why_len)
 {
@@ -375,6 +377,48 @@ static int parse_shutdown_grace(struct vm_config *cfg, const char *arg,
 	return 0;
 }
 
+/* --uart-fast, --mem-backend, --mem-prefault. */
+static int parse_perf_option(struct vm_config *cfg, int opt, const char *arg,
+			     const char *name, char *why, size_t why_len)
+{
+	int on = strcmp(arg, "on") == 0;
+
+	switch (opt) {
+	case OPT_MEM_BACKEND:
+		if (strcmp(arg, "anon") == 0) {
+			cfg->mem_backend = CONFIG_MEM_ANON;
+		} else if (strcmp(arg, "memfd") == 0) {
+			cfg->mem_backend = CONFIG_MEM_MEMFD;
+		} else if (strcmp(arg, "hugetlbfs") == 0) {
+			cfg->mem_backend = CONFIG_MEM_HUGETLBFS;
+		} else {
+			log_why(why, why_len,
+				"%s '%s': must be anon, memfd or hugetlbfs",
+				name, arg);
+			return -EINVAL;
+		}
+		return 0;
+	case OPT_UART_FAST:
+	case OPT_MEM_PREFAULT:
+		if (!on && strcmp(arg, "off")) {
+			log_why(why, why_len, "%s '%s': must be on or off",
+				name, arg);
+			return -EINVAL;
+		}
+		if (opt == OPT_UART_FAST)
+			cfg->uart_fast = on;
+		else
+			cfg->mem_prefault = on;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/*
+ * parse_option() - apply option @opt with value @arg. @name is how the
+ * user wrote its key ("--mem" on the command line, "mem" in a file) and
+ * starts every error message.
+ */
 static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 			const char *name, char *why, size_t why_len)
 {
@@ -557,6 +601,10 @@ static int parse_option(struct vm_config *cfg, int opt, const char *arg,
 		/* "stats": false in a config file */
 		cfg->stats = !(arg && strcmp(arg, "false") == 0);
 		return 0;
+	case OPT_UART_FAST:
+	case OPT_MEM_BACKEND:
+	case OPT_MEM_PREFAULT:
+		return parse_perf_option(cfg, opt, arg, name, why, why_len);
 	case 'h':
 		cfg->help = 1;
 		return 0;
@@ -839,6 +887,19 @@ static const char usage_text[] =
 	"      --dump-dtb FILE   write the guest's device tree blob and exit\n"
 	"      --log-level LVL   error, warn (default), info or debug\n"
 	"      --stats           print exit and device counters at exit\n"
+	"      --uart-fast on|off\n"
+	"                        UART transmit without a VM exit per byte "
+	"(KVM\n"
+	"                        coalesced MMIO, read-only register page); "
+	"default on\n"
+	"      --mem-backend anon|memfd|hugetlbfs\n"
+	"                        guest RAM: anonymous memory (default), a "
+	"memfd,\n"
+	"                        or hugetlbfs pages (exit 5 if too few are "
+	"free);\n"
+	"                        anon and memfd get transparent huge pages\n"
+	"      --mem-prefault on|off\n"
+	"                        touch all guest RAM before boot; default off\n"
 	"  -h, --help            this text\n"
 	"  -V, --version         print the version\n"
 	"\n"

@@ -60,6 +60,12 @@ enum config_seccomp {
 	CONFIG_SECCOMP_OFF,
 };
 
+enum config_mem_backend {
+	CONFIG_MEM_ANON = 0,
+	CONFIG_MEM_MEMFD,
+	CONFIG_MEM_HUGETLBFS,
+};
+
 struct vm_config {
 	const char *kernel;   /* required */
 	const char *initrd;   /* NULL: none */
@@ -87,7 +93,10 @@ struct vm_config {
 	const char *config_file; /* --config: read before the CLI */
 	char **owned;		 /* strings read from the config file */
 	unsigned int nowned;
-	int stats; /* print counters at exit */
+	int stats;     /* print counters at exit */
+	int uart_fast; /* --uart-fast: coalesced THR + register page */
+	enum config_mem_backend mem_backend; /* --mem-backend */
+	int mem_prefault;		     /* --mem-prefault */
 	int help;
 	int version;
 	unsigned int shutdown_grace_s; /* --shutdown-grace: 0 = no button */

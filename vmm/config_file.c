@@ -32,7 +32,7 @@
 static const char *const numeric_keys[] = { "mem", "cpus", "timeout",
 					    "shutdown-grace" };
 /* on|off options that also take true/false. */
-static const char *const switch_keys[] = { "rng" };
+static const char *const switch_keys[] = { "rng", "uart-fast", "mem-prefault" };
 
 struct cf_key {
 	char name[32];
@@ -404,6 +404,11 @@ char *config_to_json(const struct vm_config *cfg)
 					   [CONFIG_GIC_V2] = "v2",
 					   [CONFIG_GIC_V3] = "v3" };
 	static const char *const seccomp[] = { "kill", "log", "off" };
+	static const char *const mem_backend[] = {
+		[CONFIG_MEM_ANON] = "anon",
+		[CONFIG_MEM_MEMFD] = "memfd",
+		[CONFIG_MEM_HUGETLBFS] = "hugetlbfs",
+	};
 	const unsigned char *buf;
 	char user[32];
 	size_t len;
@@ -454,6 +459,9 @@ char *config_to_json(const struct vm_config *cfg)
 		yajl_gen_array_close(g);
 	}
 	gen_kv(g, "rng", cfg->rng ? "on" : "off");
+	gen_kv(g, "uart-fast", cfg->uart_fast ? "on" : "off");
+	gen_kv(g, "mem-backend", mem_backend[cfg->mem_backend]);
+	gen_kv(g, "mem-prefault", cfg->mem_prefault ? "on" : "off");
 	gen_kv(g, "console", cfg->console_virtio ? "virtio" : "uart");
 	gen_kv(g, "seccomp", seccomp[cfg->seccomp]);
 	if (cfg->drop_user) {

@@ -122,6 +122,27 @@ int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size,
 	return kvm_ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
 }
 
+int kvm_set_memory_readonly(struct kvm *kvm, uint32_t slot, uint64_t gpa,
+			    uint64_t size, const void *hva)
+{
+	struct kvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = KVM_MEM_READONLY,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	return kvm_ioctl(kvm->vm_fd, KVM_SET_USER_MEMORY_REGION, &r);
+}
+
+int kvm_coalesce_mmio(struct kvm *kvm, uint64_t addr, uint32_t size)
+{
+	struct kvm_coalesced_mmio_zone zone = { .addr = addr, .size = size };
+
+	return kvm_ioctl(kvm->vm_fd, KVM_REGISTER_COALESCED_MMIO, &zone);
+}
+
 int kvm_irqfd(struct kvm *kvm, int fd, unsigned int spi)
 {
 	/* On arm64 the irqfd GSI is the SPI number (INTID - 32). */

@@ -73,6 +73,21 @@ int kvm_set_memory(struct kvm *kvm, uint32_t slot, uint64_t gpa, uint64_t size,
 		   void *hva);
 
 /*
+ * kvm_set_memory_readonly() - a memslot the guest reads as memory; its
+ * writes exit as MMIO (KVM_CAP_READONLY_MEM). A @size of 0 deletes the
+ * slot. 0 or -errno.
+ */
+int kvm_set_memory_readonly(struct kvm *kvm, uint32_t slot, uint64_t gpa,
+			    uint64_t size, const void *hva);
+
+/*
+ * kvm_coalesce_mmio() - guest writes to [@addr, @addr + @size) go to the
+ * coalesced MMIO ring instead of exiting (KVM_CAP_COALESCED_MMIO). 0 or
+ * -errno.
+ */
+int kvm_coalesce_mmio(struct kvm *kvm, uint64_t addr, uint32_t size);
+
+/*
  * kvm_irqfd() - writing to eventfd @fd raises SPI @spi (edge). 0 or -errno.
  * Needs the vGIC initialised.
  */

@@ -82,8 +82,18 @@ static const char *const common_syscalls[] = {
  * (created before the filter).
  */
 static const char *const main_syscalls[] = {
-	"epoll_pwait", "epoll_ctl", "close", "openat", "fstat",
-	"newfstatat",  "statx",	    "lseek", "fcntl",  "timerfd_settime",
+	"epoll_pwait",
+	"epoll_ctl",
+	"close",
+	"openat",
+	"fstat",
+	"newfstatat",
+	"statx",
+	"lseek",
+	"fcntl",
+	/* The shutdown timers; the UART ring's drain timer slows down when
+	 * the guest is quiet. */
+	"timerfd_settime",
 };
 
 /* The control API thread: libevent's loop on the socket, and removing the
@@ -94,10 +104,16 @@ static const char *const api_syscalls[] = {
 	"getpeername", "recvfrom",  "sendto",	  "unlinkat",
 };
 
+/*
+ * KVM_SET_USER_MEMORY_REGION: the UART maps and unmaps its read-only
+ * register page (slot 1) from whichever thread changes its state.
+ */
 static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN,
 	KVM_SET_VCPU_EVENTS,
 	KVM_IRQ_LINE,
+	/* The UART register page is mapped and unmapped on MMIO exits. */
+	KVM_SET_USER_MEMORY_REGION,
 	BLKDISCARD,
 	BLKZEROOUT,
 	TCGETS,
@@ -126,8 +142,11 @@ static const unsigned long api_ioctls[] = { FIONREAD };
 
 /* TUNSETOFFLOAD: virtio-net follows the guest's offloads on the loop. */
 static const unsigned long main_ioctls[] = {
-	KVM_IRQ_LINE, BLKDISCARD, BLKZEROOUT, TCGETS,
-	TCSETS,	      TCSETSW,	  TCSETSF,    TUNSETOFFLOAD,
+	KVM_IRQ_LINE,  KVM_SET_USER_MEMORY_REGION,
+	BLKDISCARD,    BLKZEROOUT,
+	TCGETS,	       TCSETS,
+	TCSETSW,       TCSETSF,
+	TUNSETOFFLOAD,
 };
 
 static const char *thread_names[] = {

@@ -30,8 +30,19 @@ int vm_disks_open(const struct vm_config *cfg, struct vm_disk **out, char *why,
 		return -ENOMEM;
 	for (i = 0; i < cfg->ndisks; i++) {
 		const struct disk_config *dc = &cfg->disks[i];
-		struct blk_backend_opts o = { .path = dc->path,
-					      .readonly = dc->readonly };
+		/*
+		 * Benchmark knobs (scripts/bench-inner.sh measures each way
+		 * in one run): VMM_BENCH_BLK_NO_FIXED_FILE=1 submits by fd,
+		 * VMM_BENCH_BLK_DEPTH=N sets the io_uring queue depth.
+		 */
+		const char *nofix = getenv("VMM_BENCH_BLK_NO_FIXED_FILE");
+		const char *depth = getenv("VMM_BENCH_BLK_DEPTH");
+		struct blk_backend_opts o = {
+			.path = dc->path,
+			.readonly = dc->readonly,
+			.no_fixed_file = nofix && strcmp(nofix, "1") == 0,
+			.queue_depth = depth ? (unsigned int)atoi(depth) : 0,
+		};
 		struct blk_backend *be;
 
 		ret = blk_backend_open(&be, &o, why, why_len);

@@ -224,6 +224,8 @@ START_TEST(test_round_trip_every_option)
 		      "\"seccomp\": \"off\", \"user\": \"1000:100\",\n"
 		      "\"chroot\": \"/jail\", \"timeout\": 9,\n"
 		      "\"shutdown-grace\": 4, \"vsock\": \"cid=7\",\n"
+		      "\"uart-fast\": false, \"mem-backend\": \"memfd\",\n"
+		      "\"mem-prefault\": \"on\",\n"
 		      "\"net\": [\"tap=tap0\", \"tap=tap1,vhost=on\"],\n"
 		      "\"serial-log\": \"s.log\",\n"
 		      "\"events\": \"e.json\",\n"

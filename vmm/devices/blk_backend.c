@@ -45,6 +45,7 @@ struct blk_backend {
 	ino_t ino;
 
 	int uring;	   /* 1: io_uring; 0: synchronous calls */
+	int fixed;	   /* the fd is registered: SQEs name index 0 */
 	int uring_falloc;  /* the kernel has IORING_OP_FALLOCATE */
 	int no_zero_range; /* the file system refused FALLOC_FL_ZERO_RANGE */
 	struct io_uring ring;
@@ -273,24 +274,28 @@ static void uring_prep(struct blk_backend *b, struct blk_io *io,
 	unsigned int cnt =
 		(unsigned int)(p->rest_iov ? p->rest_cnt : io->iovcnt);
 	uint64_t off = io->offset + p->done_bytes;
+	/* A registered file spares the kernel a file lookup per request. */
+	int fd = b->fixed ? 0 : b->fd;
 
 	switch (io->op) {
 	case BLK_OP_READ:
-		io_uring_prep_readv(sqe, b->fd, iov, cnt, off);
+		io_uring_prep_readv(sqe, fd, iov, cnt, off);
 		break;
 	case BLK_OP_WRITE:
-		io_uring_prep_writev(sqe, b->fd, iov, cnt, off);
+		io_uring_prep_writev(sqe, fd, iov, cnt, off);
 		break;
 	case BLK_OP_FLUSH:
-		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
+		io_uring_prep_fsync(sqe, fd, IORING_FSYNC_DATASYNC);
 		break;
 	default:
 		if (!p->falloc_mode)
 			p->falloc_mode = falloc_mode(b, io);
-		io_uring_prep_fallocate(sqe, b->fd, p->falloc_mode,
+		io_uring_prep_fallocate(sqe, fd, p->falloc_mode,
 					(off_t)io->offset, (off_t)io->len);
 		break;
 	}
+	if (b->fixed)
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
 	io_uring_sqe_set_data(sqe, io);
 }
 
@@ -405,7 +410,7 @@ static int kick(struct blk_backend *b)
 	return ret;
 }
 
-static int uring_setup(struct blk_backend *b)
+static int uring_setup(struct blk_backend *b, int no_fixed_file)
 {
 	struct io_uring_probe *probe;
 	int ret;
@@ -416,6 +421,9 @@ static int uring_setup(struct blk_backend *b)
 	ret = io_uring_register_eventfd(&b->ring, b->evfd);
 	if (ret)
 		goto err_exit;
+	/* Optional (Linux 5.1): without it SQEs carry the fd itself. */
+	b->fixed = !no_fixed_file &&
+		   io_uring_register_files(&b->ring, &b->fd, 1) == 0;
 	/* Probing needs Linux 5.6, which also brought IORING_OP_FALLOCATE. */
 	probe = io_uring_get_probe_ring(&b->ring);
 	if (probe) {
@@ -537,7 +545,7 @@ int blk_backend_open(struct blk_backend **out, const struct blk_backend_opts *o,
 		goto err_close_fd;
 	}
 	if (!o->force_sync) {
-		ret = uring_setup(b);
+		ret = uring_setup(b, o->no_fixed_file);
 		if (ret)
 			pr_warn("disk '%s': io_uring unavailable (%s); using "
 				"synchronous I/O",

@@ -85,6 +85,7 @@ struct blk_backend_opts {
 	const char *path;	  /* regular file or block device; borrowed */
 	int readonly;		  /* open O_RDONLY; writes fail with -EROFS */
 	int force_sync;		  /* skip io_uring (tests, or by choice) */
+	int no_fixed_file;	  /* do not register the fd with io_uring */
 	unsigned int queue_depth; /* requests the kernel holds at once;
 				   * 0: BLK_BACKEND_DEPTH_DEFAULT, at most
 				   * BLK_BACKEND_DEPTH_MAX */

@@ -198,6 +198,57 @@ static void uart_write_reg(struct uart_8250 *u, uint64_t off, uint8_t v)
 	/* LSR and MSR are read-only. */
 }
 
+/* Reading registers has no side effect and no input can arrive. */
+static int uart_page_allowed(const struct uart_8250 *u)
+{
+	return u->ier == 0 && !(u->lcr & LCR_DLAB) && !(u->mcr & MCR_LOOP) &&
+	       u->rx_count == 0;
+}
+
+/* Keep the register page's mapping and contents what reads would give. */
+static void uart_sync_page(struct uart_8250 *u)
+{
+	uint8_t regs[8];
+
+	if (!u->page)
+		return;
+	if (!uart_page_allowed(u)) {
+		if (u->page_on && u->map_page(u->map_opaque, 0) == 0)
+			u->page_on = 0;
+		return;
+	}
+	/* Allowed means these reads change nothing (RBR empty, IIR quiet). */
+	for (unsigned int i = 0; i < sizeof(regs); i++)
+		regs[i] = uart_read_reg(u, i);
+	if (u->page_on && memcmp(regs, u->page, sizeof(regs)) == 0)
+		return;
+	/* Never change a page the guest can see: unmap, write, map. */
+	if (u->page_on) {
+		if (u->map_page(u->map_opaque, 0))
+			return;
+		u->page_on = 0;
+	}
+	memcpy(u->page, regs, sizeof(regs));
+	if (u->map_page(u->map_opaque, 1) == 0) {
+		u->page_on = 1;
+		u->page_maps++;
+	} else {
+		u->page = NULL; /* cannot map: every access traps from now */
+	}
+}
+
+void uart_8250_set_page(struct uart_8250 *u, uint8_t *page,
+			uart_map_page_fn map, void *opaque)
+{
+	pthread_mutex_lock(&u->lock);
+	u->page = page;
+	u->map_page = map;
+	u->map_opaque = opaque;
+	u->page_on = 0;
+	uart_sync_page(u);
+	pthread_mutex_unlock(&u->lock);
+}
+
 static void uart_mmio_read(void *opaque, uint64_t off, uint8_t *data,
 			   unsigned int len)
 {
@@ -207,6 +258,7 @@ static void uart_mmio_read(void *opaque, uint64_t off, uint8_t *data,
 	pthread_mutex_lock(&u->lock);
 	data[0] = uart_read_reg(u, off);
 	uart_update_irq(u);
+	uart_sync_page(u);
 	pthread_mutex_unlock(&u->lock);
 }
 
@@ -219,6 +271,7 @@ static void uart_mmio_write(void *opaque, uint64_t off, const uint8_t *data,
 	pthread_mutex_lock(&u->lock);
 	uart_write_reg(u, off, data[0]);
 	uart_update_irq(u);
+	uart_sync_page(u);
 	pthread_mutex_unlock(&u->lock);
 }
 
@@ -271,6 +324,7 @@ size_t uart_8250_push_rx(struct uart_8250 *u, const uint8_t *buf, size_t len)
 			uart_rx_push_locked(u, buf[n++]);
 		u->rx_bytes += n;
 		uart_update_irq(u);
+		uart_sync_page(u);
 	}
 	pthread_mutex_unlock(&u->lock);
 	return n;

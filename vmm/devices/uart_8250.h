@@ -23,6 +23,11 @@
 typedef void (*uart_out_fn)(void *opaque, const uint8_t *buf, size_t len);
 /* Called (lock held) when the guest made room for input, or enabled it. */
 typedef void (*uart_rx_ready_fn)(void *opaque);
+/*
+ * Called (lock held) to map (@on) or unmap the register page read-only
+ * over the UART's window. Returns 0 or -errno.
+ */
+typedef int (*uart_map_page_fn)(void *opaque, int on);
 
 struct uart_8250 {
 	pthread_mutex_t lock;
@@ -39,6 +44,16 @@ struct uart_8250 {
 	unsigned int rx_head, rx_count;
 
 	uint64_t tx_bytes, rx_bytes;
+
+	/*
+	 * Register page (optional, see uart_8250_set_page()): while mapped,
+	 * the guest reads the registers from it without an exit.
+	 */
+	uint8_t *page;
+	uart_map_page_fn map_page;
+	void *map_opaque;
+	int page_on;
+	uint64_t page_maps; /* times it was (re)mapped */
 };
 
 /*
@@ -57,6 +72,22 @@ unsigned int uart_8250_rx_space(struct uart_8250 *u);
 
 /* uart_8250_push_rx() - queue up to @len input bytes; returns how many. */
 size_t uart_8250_push_rx(struct uart_8250 *u, const uint8_t *buf, size_t len);
+
+/*
+ * uart_8250_set_page() - let the guest read the registers from @page (the
+ * first 8 bytes of a zeroed page the UART owns) whenever reading them has
+ * no side effect: the interrupts are off (IER 0), no input is queued, and
+ * neither the divisor latch nor loopback is selected -- which is how
+ * earlycon and the kernel's console write poll the line status before
+ * every byte. Then the page shows exactly what a trapped read would
+ * return, and @map (called with the lock held) maps it read-only; when
+ * the state leaves that set, or a value on it would change, the page is
+ * unmapped first, so the guest never reads a stale value. Together with
+ * coalesced writes of THR, printing a byte costs no exit. @page NULL turns
+ * it off.
+ */
+void uart_8250_set_page(struct uart_8250 *u, uint8_t *page,
+			uart_map_page_fn map, void *opaque);
 
 extern const struct mmio_ops uart_8250_ops;
 

@@ -26,6 +26,22 @@ struct guest_mem {
  */
 int guest_mem_alloc(struct guest_mem *mem, gpa_t base, uint64_t size);
 
+enum guest_mem_backend {
+	GUEST_MEM_ANON = 0, /* the values of enum config_mem_backend */
+	GUEST_MEM_MEMFD,
+	GUEST_MEM_HUGETLB,
+};
+
+/*
+ * guest_mem_alloc_backend() - guest_mem_alloc() from @backend: anonymous
+ * memory or a memfd (both advised MADV_HUGEPAGE), or hugetlbfs pages of
+ * the default huge page size (reserved at once: -ENOMEM when too few are
+ * free, -EINVAL when @size is not a multiple of it). @prefault: populate
+ * every page now. Returns 0 or -errno.
+ */
+int guest_mem_alloc_backend(struct guest_mem *mem, gpa_t base, uint64_t size,
+			    enum guest_mem_backend backend, int prefault);
+
 /*
  * guest_mem_init_from() - describe caller-owned memory (tests, fuzzers) as
  * guest RAM. guest_mem_free() leaves it alone.

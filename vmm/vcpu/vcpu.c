@@ -17,6 +17,7 @@
 #include "log.h"
 #include "sandbox.h"
 #include "vcpu/arm64_regs.h"
+#include "vcpu/mmio_ring.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 
@@ -248,6 +249,11 @@ static int vcpu_handle_exit(struct vcpu *vcpu)
 	struct kvm_run *run = vcpu->run;
 	char why[96];
 
+	/*
+	 * Writes KVM queued (from any vCPU) happened before this exit: replay
+	 * them first, so console bytes keep their place among side effects.
+	 */
+	mmio_ring_drain(vcpu->host->ring);
 	switch (run->exit_reason) {
 	case KVM_EXIT_MMIO:
 		vcpu_handle_mmio(vcpu);

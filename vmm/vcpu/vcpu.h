@@ -14,10 +14,13 @@
 struct kvm;
 struct kvm_run;
 struct mmio_bus;
+struct mmio_ring;
 
 /* What a vCPU thread needs from the VM. */
 struct vcpu_host {
 	struct mmio_bus *bus;
+	/* Coalesced writes: drained before every exit is handled. */
+	struct mmio_ring *ring;
 	/* Ask the VM to end with exit code @code (first request wins). */
 	void (*request_stop)(void *opaque, int code, const char *why);
 	void *opaque;

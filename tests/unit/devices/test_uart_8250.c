@@ -7,8 +7,20 @@
 
 #include "unit.h"
 
-enum { RBR = 0, THR = 0, DLL = 0, IER = 1, DLM = 1, IIR = 2, FCR = 2,
-       LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
+enum {
+	RBR = 0,
+	THR = 0,
+	DLL = 0,
+	IER = 1,
+	DLM = 1,
+	IIR = 2,
+	FCR = 2,
+	LCR = 3,
+	MCR = 4,
+	LSR = 5,
+	MSR = 6,
+	SCR = 7
+};
 
 #define IER_RDI	   0x01
 #define IER_THRI   0x02
@@ -57,9 +69,8 @@ static struct uart_8250 uart;
 static void setup(void)
 {
 	memset(&seen, 0, sizeof(seen));
-	ck_assert_int_eq(uart_8250_init(&uart, &irq, fake_out, fake_rx_ready,
-					NULL),
-			 0);
+	ck_assert_int_eq(
+		uart_8250_init(&uart, &irq, fake_out, fake_rx_ready, NULL), 0);
 }
 
 static void teardown(void)
@@ -255,7 +266,7 @@ START_TEST(loopback)
 {
 	wr(MCR, MCR_LOOP | 0x0a); /* RTS, OUT2: Linux's autoconfig probe */
 	ck_assert_uint_eq(rd(MSR) & 0xf0, 0x90); /* CTS, DCD */
-	wr(MCR, MCR_LOOP | 0x05); /* DTR, OUT1 */
+	wr(MCR, MCR_LOOP | 0x05);		 /* DTR, OUT1 */
 	ck_assert_uint_eq(rd(MSR) & 0xf0, 0x60); /* DSR, RI */
 	wr(THR, 'L');
 	wr(THR, 'B');
@@ -290,6 +301,74 @@ START_TEST(irq_signalled_on_changes_only)
 }
 END_TEST
 
+/* The register page: what a fake KVM maps, checked against trapped reads. */
+static uint8_t page[4096];
+static int page_mapped, page_calls;
+
+static int fake_map(void *opaque, int on)
+{
+	(void)opaque;
+	/* Only a change is ever asked for. */
+	ck_assert_int_ne(page_mapped, on);
+	page_mapped = on;
+	page_calls++;
+	return 0;
+}
+
+/* While mapped, the page must show what each register reads as. */
+static void page_matches(void)
+{
+	uint8_t shown[8];
+
+	if (!page_mapped)
+		return;
+	memcpy(shown, page, sizeof(shown));
+	for (unsigned int i = 0; i < 8; i++)
+		ck_assert_uint_eq(shown[i], rd(i));
+}
+
+START_TEST(register_page_only_while_reads_are_pure)
+{
+	page_mapped = page_calls = 0;
+	memset(page, 0xee, sizeof(page));
+	uart_8250_set_page(&uart, page, fake_map, NULL);
+	ck_assert_int_eq(page_mapped, 1);
+	ck_assert_uint_eq(page[LSR] & LSR_THRE, LSR_THRE);
+	page_matches();
+	wr(THR, 'x'); /* output changes no register a read shows */
+	ck_assert_int_eq(page_calls, 1);
+	wr(SCR, 0x5a); /* a new value: unmapped, rewritten, mapped */
+	ck_assert_int_eq(page_mapped, 1);
+	ck_assert_int_eq(page_calls, 3);
+	ck_assert_uint_eq(page[SCR], 0x5a);
+	page_matches();
+	wr(IER, IER_RDI | IER_THRI); /* IIR and RBR have side effects now */
+	ck_assert_int_eq(page_mapped, 0);
+	push("ab");
+	ck_assert_int_eq(page_mapped, 0);
+	wr(IER, 0); /* input queued: RBR would pop */
+	ck_assert_int_eq(page_mapped, 0);
+	ck_assert_uint_eq(rd(RBR), 'a');
+	ck_assert_uint_eq(rd(RBR), 'b');
+	ck_assert_int_eq(page_mapped, 1);
+	page_matches();
+	wr(LCR, LCR_DLAB | 0x03); /* DLL/DLM over RBR/IER */
+	ck_assert_int_eq(page_mapped, 0);
+	wr(LCR, 0x03);
+	ck_assert_int_eq(page_mapped, 1);
+	ck_assert_uint_eq(page[LCR], 0x03);
+	page_matches();
+	wr(MCR, MCR_LOOP);
+	ck_assert_int_eq(page_mapped, 0);
+	wr(MCR, 0x08);
+	ck_assert_int_eq(page_mapped, 1);
+	page_matches();
+	for (unsigned int i = 8; i < sizeof(page); i++)
+		ck_assert_uint_eq(page[i], 0xee); /* only 8 bytes are ours */
+	ck_assert_uint_eq(seen.nout, 1);
+}
+END_TEST
+
 static Suite *uart_suite(void)
 {
 	Suite *s = suite_create("uart_8250");
@@ -300,7 +379,8 @@ static Suite *uart_suite(void)
 		       linux_startup_thre_test, rx_closed_until_rdi,
 		       rx_bytes_in_order, rx_fifo_capacity, rx_ready_callback,
 		       fcr_clears_rx, dlab_divisor_latch, scratch_register,
-		       loopback, irq_signalled_on_changes_only);
+		       loopback, irq_signalled_on_changes_only,
+		       register_page_only_while_reads_are_pure);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -148,6 +148,29 @@ START_TEST(alloc_is_zeroed_ram)
 }
 END_TEST
 
+START_TEST(backends_are_zeroed_ram)
+{
+	static const enum guest_mem_backend b[] = { GUEST_MEM_ANON,
+						    GUEST_MEM_MEMFD };
+
+	for (unsigned int i = 0; i < 2; i++) {
+		for (int pre = 0; pre < 2; pre++) {
+			struct guest_mem m2;
+			uint64_t v = 1;
+
+			ck_assert_int_eq(guest_mem_alloc_backend(
+						 &m2, BASE, SZ_2M, b[i], pre),
+					 0);
+			ck_assert_int_eq(
+				guest_mem_read(&m2, BASE + SZ_1M, &v, 8), 0);
+			ck_assert_uint_eq(v, 0);
+			ck_assert_int_eq(guest_mem_write(&m2, BASE, &v, 8), 0);
+			guest_mem_free(&m2);
+		}
+	}
+}
+END_TEST
+
 START_TEST(free_leaves_caller_memory)
 {
 	guest_mem_free(&mem);
@@ -200,7 +223,8 @@ static Suite *guest_mem_suite(void)
 	unit_add_tests(tc, ptr_at_base, ptr_at_last_byte, range_ending_at_end,
 		       one_byte_past_end, below_base, len_overflow, len_zero,
 		       read_write_inside, read_write_outside_fault,
-		       alloc_is_zeroed_ram, free_leaves_caller_memory);
+		       alloc_is_zeroed_ram, backends_are_zeroed_ram,
+		       free_leaves_caller_memory);
 	suite_add_tcase(s, tc);
 	unit_add_tests(layout, ipa_bits_examples, ipa_bits_cover_ram,
 		       ipa_bits_overflow);
