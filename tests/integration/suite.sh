@@ -53,6 +53,24 @@ wait_out() { # wait_out TEXT: until $D/$T.out has TEXT, $LIMIT s at most
 		_i=$((_i + 1))
 	done
 }
+wait_file() { # wait_file FILE TEXT: until FILE has TEXT ($LIMIT s at most)
+	_i=0
+	while [ $_i -lt "$LIMIT" ] && ! grep -qs -- "$2" "$1"; do
+		sleep 1
+		_i=$((_i + 1))
+	done
+	grep -qs -- "$2" "$1"
+}
+wait_exit() { # wait_exit PID: until it exits ($LIMIT s, then KILL); sets RC
+	_i=0
+	while [ $_i -lt "$LIMIT" ] && kill -0 "$1" 2>/dev/null; do
+		sleep 1
+		_i=$((_i + 1))
+	done
+	kill -KILL "$1" 2>/dev/null
+	wait "$1"
+	RC=$?
+}
 expect_rc() { # expect_rc NAME WANT
 	if [ "$RC" = "$2" ]; then return 0; fi
 	fail "$1" "exit code $RC, want $2"

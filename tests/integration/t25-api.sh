@@ -5,14 +5,7 @@ SOCKREQ=build/guest/tools/sockreq
 SD=$(mktemp -d /tmp/vmm-itest.XXXXXX)
 
 # wait_event FILE EVENT: until FILE has a line for EVENT, $LIMIT s at most.
-wait_event() {
-	_i=0
-	while [ $_i -lt "$LIMIT" ] && ! grep -qs "\"event\":\"$2\"" "$1"; do
-		sleep 1
-		_i=$((_i + 1))
-	done
-	grep -qs "\"event\":\"$2\"" "$1"
-}
+wait_event() { wait_file "$1" "\"event\":\"$2\""; }
 ticks() { tr -d '\r' <"$D/$T.out" | grep -c '^tick '; }
 
 # A config file holding options of every kind, with the CLI overriding one.
@@ -205,14 +198,7 @@ api_shutdown() { # api_shutdown NAME KERNEL INITRD ARGS...
 		"$VMM" ctl "$SD/$T.sock" shutdown >"$D/$T.ctl2" 2>&1
 		CTL2=$?
 	fi
-	_n=0
-	while [ $_n -lt "$LIMIT" ] && kill -0 $PID 2>/dev/null; do
-		sleep 1
-		_n=$((_n + 1))
-	done
-	kill -KILL $PID 2>/dev/null
-	wait $PID
-	RC=$?
+	wait_exit $PID
 }
 N="vmm ctl shutdown: the guest's shutdown path runs, exit 0"
 if [ ! -f "$GKERNEL" ]; then

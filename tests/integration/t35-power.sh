@@ -11,14 +11,6 @@ GINITRD=build/guest/initramfs-generic.cpio.gz
 ev_seq() { sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$1" | tr '\n' ' '; }
 # ev_ms FILE EVENT: that event's t_ms.
 ev_ms() { sed -n "s/.*\"event\":\"$2\".*\"t_ms\":\([0-9]*\).*/\1/p" "$1"; }
-# wait_file FILE TEXT: until FILE has TEXT, $LIMIT s at most.
-wait_file() {
-	_i=0
-	while [ $_i -lt "$LIMIT" ] && ! grep -qs -- "$2" "$1"; do
-		sleep 1
-		_i=$((_i + 1))
-	done
-}
 # start_vm NAME KERNEL INITRD ARGS...: vmm in the background, pid in $pid;
 # the guest runs "sleep 600" (it only ends by the button or a stop).
 start_vm() {
@@ -32,14 +24,7 @@ start_vm() {
 # stop_vm SIG: send SIG, wait for vmm (killed after $LIMIT s), set RC.
 stop_vm() {
 	kill -"$1" $pid
-	_i=0
-	while [ $_i -lt "$LIMIT" ] && kill -0 $pid 2>/dev/null; do
-		sleep 1
-		_i=$((_i + 1))
-	done
-	kill -KILL $pid 2>/dev/null
-	wait $pid
-	RC=$?
+	wait_exit $pid
 }
 
 # 1. A guest that handles the button: its shutdown path runs, exit 0.
