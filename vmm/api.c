@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json.h"
+
 struct api_route {
 	const char *path;
 	const char *method;
@@ -42,8 +44,7 @@ static void api_error(struct api_response *r, int status, const char *msg)
 	if (!g)
 		return;
 	yajl_gen_map_open(g);
-	yajl_gen_string(g, (const unsigned char *)"error", 5);
-	yajl_gen_string(g, (const unsigned char *)msg, strlen(msg));
+	json_kv(g, "error", msg);
 	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)
 		r->body = dup_json(buf, len);

@@ -23,6 +23,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "config.h"
+#include "json.h"
 #include "log.h"
 
 #define CONFIG_FILE_MAX (1u << 20)
@@ -376,28 +377,6 @@ char *config_own(struct vm_config *cfg, const char *s, size_t len)
 
 /* --- the other way: a config as a file --------------------------------- */
 
-static void gen_str(yajl_gen g, const char *s)
-{
-	yajl_gen_string(g, (const unsigned char *)s, strlen(s));
-}
-
-static void gen_kv(yajl_gen g, const char *key, const char *value)
-{
-	if (!value)
-		return;
-	gen_str(g, key);
-	gen_str(g, value);
-}
-
-static void gen_uint(yajl_gen g, const char *key, uint64_t v)
-{
-	char num[24];
-
-	snprintf(num, sizeof(num), "%" PRIu64, v);
-	gen_str(g, key);
-	yajl_gen_number(g, num, strlen(num));
-}
-
 char *config_to_json(const struct vm_config *cfg)
 {
 	static const char *const gic[] = { [CONFIG_GIC_AUTO] = "auto",
@@ -420,15 +399,15 @@ char *config_to_json(const struct vm_config *cfg)
 		return NULL;
 	yajl_gen_config(g, yajl_gen_beautify, 1);
 	yajl_gen_map_open(g);
-	gen_kv(g, "kernel", cfg->kernel);
-	gen_kv(g, "initrd", cfg->initrd);
-	gen_kv(g, "cmdline", cfg->cmdline);
-	gen_uint(g, "mem", cfg->mem_size);
-	gen_uint(g, "cpus", cfg->cpus);
-	gen_kv(g, "gic", gic[cfg->gic]);
-	gen_kv(g, "log-level", log_level_name(cfg->log_level));
+	json_kv(g, "kernel", cfg->kernel);
+	json_kv(g, "initrd", cfg->initrd);
+	json_kv(g, "cmdline", cfg->cmdline);
+	json_kv_u64(g, "mem", cfg->mem_size);
+	json_kv_u64(g, "cpus", cfg->cpus);
+	json_kv(g, "gic", gic[cfg->gic]);
+	json_kv(g, "log-level", log_level_name(cfg->log_level));
 	if (cfg->ndisks) {
-		gen_str(g, "disk");
+		json_str(g, "disk");
 		yajl_gen_array_open(g);
 		for (unsigned int i = 0; i < cfg->ndisks; i++) {
 			char d[4200];
@@ -437,12 +416,12 @@ char *config_to_json(const struct vm_config *cfg)
 				 cfg->disks[i].readonly ? ",ro" : "",
 				 cfg->disks[i].serial[0] ? ",serial=" : "",
 				 cfg->disks[i].serial);
-			gen_str(g, d);
+			json_str(g, d);
 		}
 		yajl_gen_array_close(g);
 	}
 	if (cfg->nnets) {
-		gen_str(g, "net");
+		json_str(g, "net");
 		yajl_gen_array_open(g);
 		for (unsigned int i = 0; i < cfg->nnets; i++) {
 			const struct net_config *n = &cfg->nets[i];
@@ -454,35 +433,35 @@ char *config_to_json(const struct vm_config *cfg)
 				 n->tap, n->mac[0], n->mac[1], n->mac[2],
 				 n->mac[3], n->mac[4], n->mac[5],
 				 n->vhost ? "on" : "off");
-			gen_str(g, v);
+			json_str(g, v);
 		}
 		yajl_gen_array_close(g);
 	}
-	gen_kv(g, "rng", cfg->rng ? "on" : "off");
-	gen_kv(g, "uart-fast", cfg->uart_fast ? "on" : "off");
-	gen_kv(g, "mem-backend", mem_backend[cfg->mem_backend]);
-	gen_kv(g, "mem-prefault", cfg->mem_prefault ? "on" : "off");
-	gen_kv(g, "console", cfg->console_virtio ? "virtio" : "uart");
-	gen_kv(g, "seccomp", seccomp[cfg->seccomp]);
+	json_kv(g, "rng", cfg->rng ? "on" : "off");
+	json_kv(g, "uart-fast", cfg->uart_fast ? "on" : "off");
+	json_kv(g, "mem-backend", mem_backend[cfg->mem_backend]);
+	json_kv(g, "mem-prefault", cfg->mem_prefault ? "on" : "off");
+	json_kv(g, "console", cfg->console_virtio ? "virtio" : "uart");
+	json_kv(g, "seccomp", seccomp[cfg->seccomp]);
 	if (cfg->drop_user) {
 		snprintf(user, sizeof(user), "%u:%u", cfg->uid, cfg->gid);
-		gen_kv(g, "user", user);
+		json_kv(g, "user", user);
 	}
-	gen_kv(g, "chroot", cfg->chroot_dir);
+	json_kv(g, "chroot", cfg->chroot_dir);
 	if (cfg->timeout_s)
-		gen_uint(g, "timeout", cfg->timeout_s);
-	gen_uint(g, "shutdown-grace", cfg->shutdown_grace_s);
+		json_kv_u64(g, "timeout", cfg->timeout_s);
+	json_kv_u64(g, "shutdown-grace", cfg->shutdown_grace_s);
 	if (cfg->vsock_cid) {
 		char cid[32];
 
 		snprintf(cid, sizeof(cid), "cid=%" PRIu64, cfg->vsock_cid);
-		gen_kv(g, "vsock", cid);
+		json_kv(g, "vsock", cid);
 	}
-	gen_kv(g, "serial-log", cfg->serial_log);
-	gen_kv(g, "events", cfg->events);
-	gen_kv(g, "api-socket", cfg->api_socket);
-	gen_kv(g, "dump-dtb", cfg->dump_dtb);
-	gen_str(g, "stats");
+	json_kv(g, "serial-log", cfg->serial_log);
+	json_kv(g, "events", cfg->events);
+	json_kv(g, "api-socket", cfg->api_socket);
+	json_kv(g, "dump-dtb", cfg->dump_dtb);
+	json_str(g, "stats");
 	yajl_gen_bool(g, cfg->stats);
 	yajl_gen_map_close(g);
 	if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok)

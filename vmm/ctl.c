@@ -20,6 +20,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <yajl/yajl_tree.h>
+
 #define CTL_MAX_ANSWER (1u << 20)
 #define CTL_TIMEOUT_S  30
 
@@ -78,15 +80,16 @@ static int write_all(int fd, const char *buf, size_t len)
 /* Print the "error" string of a JSON error body, else the body itself. */
 static void print_error(const char *body, int status)
 {
-	const char *e = strstr(body, "\"error\"");
-	const char *q1 = e ? strchr(e + 7, '"') : NULL;
-	const char *q2 = q1 ? strchr(q1 + 1, '"') : NULL;
+	const char *path[] = { "error", NULL };
+	yajl_val tree = yajl_tree_parse(body, NULL, 0);
+	yajl_val msg = tree ? yajl_tree_get(tree, path, yajl_t_string) : NULL;
 
-	if (q2)
-		fprintf(stderr, "vmm ctl: %d: %.*s\n", status,
-			(int)(q2 - q1 - 1), q1 + 1);
+	if (msg)
+		fprintf(stderr, "vmm ctl: %d: %s\n", status,
+			YAJL_GET_STRING(msg));
 	else
 		fprintf(stderr, "vmm ctl: %d: %s\n", status, body);
+	yajl_tree_free(tree);
 }
 
 int ctl_main(int argc, char *const argv[])

@@ -37,6 +37,7 @@
 #include "events.h"
 #include "exit_codes.h"
 #include "fdt/dt.h"
+#include "json.h"
 #include "kvm.h"
 #include "loader.h"
 #include "log.h"
@@ -96,7 +97,7 @@ struct vm {
 	struct api_server api;	     /* --api-socket */
 	struct event_source api_src; /* eventfd: the API asks the main thread */
 	int api_shutdown;	     /* set by the API thread, read by main */
-	int statm_fd; /* /proc/self/statm, opened before a chroot */
+	int smaps_fd; /* /proc/self/smaps, opened before a chroot */
 	/* A shutdown through the power button; main thread only. */
 	int shutdown_pending;
 	int shutdown_code; /* exit code if the grace period runs out */
@@ -905,35 +906,64 @@ static void vm_stop_vcpus(struct vm *vm)
 		vcpu_join(&vm->vcpus[i]);
 }
 
-/* RSS of the process, and of it what is not guest RAM (from smaps). */
-static void vm_rss(const struct vm *vm, uint64_t *total_kib,
-		   uint64_t *outside_kib)
+/*
+ * Sum an smaps line into the RSS totals; @in_ram follows the mappings.
+ * strtoul, not sscanf: scanf is 29 KiB of text resident for this.
+ */
+static void vm_rss_line(const struct vm *vm, const char *line, int *in_ram,
+			uint64_t *total_kib, uint64_t *outside_kib)
 {
 	uintptr_t ram_lo = (uintptr_t)vm->mem.hva,
 		  ram_hi = ram_lo + vm->mem.size;
-	char line[1024];
+	char *end;
+	unsigned long lo = strtoul(line, &end, 16), hi, kib;
+
+	if (end != line && *end == '-') {
+		hi = strtoul(end + 1, &end, 16);
+		*in_ram = lo >= ram_lo && hi <= ram_hi;
+	} else if (strncmp(line, "Rss:", 4) == 0) {
+		kib = strtoul(line + 4, NULL, 10);
+		*total_kib += kib;
+		if (!*in_ram)
+			*outside_kib += kib;
+	}
+}
+
+/*
+ * RSS of the process, and of it what is not guest RAM, from the smaps
+ * opened at set-up (so it works after a --chroot, and on the API thread,
+ * whose filter opens nothing). Read with pread(), line by line.
+ */
+static void vm_rss(const struct vm *vm, uint64_t *total_kib,
+		   uint64_t *outside_kib)
+{
+	char buf[4096 + 1];
+	size_t have = 0;
+	off_t off = 0;
 	int in_ram = 0;
-	FILE *f = fopen("/proc/self/smaps", "re");
+	ssize_t n;
 
 	*total_kib = *outside_kib = 0;
-	if (!f)
+	if (vm->smaps_fd < 0)
 		return;
-	/* strtoul, not sscanf: scanf is 29 KiB of text resident for this. */
-	while (fgets(line, sizeof(line), f)) {
-		char *end;
-		unsigned long lo = strtoul(line, &end, 16), hi, kib;
+	while ((n = pread(vm->smaps_fd, buf + have, sizeof(buf) - 1 - have,
+			  off)) > 0) {
+		char *line = buf, *nl;
 
-		if (end != line && *end == '-') {
-			hi = strtoul(end + 1, &end, 16);
-			in_ram = lo >= ram_lo && hi <= ram_hi;
-		} else if (strncmp(line, "Rss:", 4) == 0) {
-			kib = strtoul(line + 4, NULL, 10);
-			*total_kib += kib;
-			if (!in_ram)
-				*outside_kib += kib;
+		off += n;
+		have += (size_t)n;
+		buf[have] = '\0';
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			vm_rss_line(vm, line, &in_ram, total_kib, outside_kib);
+			line = nl + 1;
 		}
+		/* Keep the partial last line; a line never fills the buffer. */
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0;
 	}
-	fclose(f);
 }
 
 static uint64_t vm_region_accesses(struct vm *vm, gpa_t base)
@@ -1025,25 +1055,6 @@ static const char *vm_state(struct vm *vm)
 	return "running";
 }
 
-static void gen_key(yajl_gen g, const char *key)
-{
-	yajl_gen_string(g, (const unsigned char *)key, strlen(key));
-}
-
-static void gen_num(yajl_gen g, uint64_t v)
-{
-	char num[24];
-
-	snprintf(num, sizeof(num), "%" PRIu64, v);
-	yajl_gen_number(g, num, strlen(num));
-}
-
-static void gen_u64(yajl_gen g, const char *key, uint64_t v)
-{
-	gen_key(g, key);
-	gen_num(g, v);
-}
-
 static uint64_t load(const uint64_t *v)
 {
 	return __atomic_load_n(v, __ATOMIC_RELAXED);
@@ -1055,120 +1066,102 @@ static int vm_api_status(void *opaque, yajl_gen g)
 	const char *state = vm_state(vm);
 	uint64_t boot_ms = load(&vm->boot_ms);
 
-	gen_key(g, "state");
-	yajl_gen_string(g, (const unsigned char *)state, strlen(state));
-	gen_u64(g, "vcpus", vm->nvcpus);
-	gen_u64(g, "memory_bytes", vm->mem.size);
-	gen_u64(g, "uptime_ms", events_ms_since_start());
-	gen_key(g, "boot_ms");
+	json_kv(g, "state", state);
+	json_kv_u64(g, "vcpus", vm->nvcpus);
+	json_kv_u64(g, "memory_bytes", vm->mem.size);
+	json_kv_u64(g, "uptime_ms", events_ms_since_start());
+	json_str(g, "boot_ms");
 	if (boot_ms)
-		gen_num(g, boot_ms);
+		json_u64(g, boot_ms);
 	else
 		yajl_gen_null(g);
-	gen_u64(g, "pid", (uint64_t)getpid());
-	gen_key(g, "version");
-	yajl_gen_string(g, (const unsigned char *)VMM_VERSION,
-			strlen(VMM_VERSION));
+	json_kv_u64(g, "pid", (uint64_t)getpid());
+	json_kv(g, "version", VMM_VERSION);
 	return 0;
-}
-
-/* Resident memory of the whole process, from the statm opened at set-up. */
-static uint64_t vm_rss_kib(const struct vm *vm)
-{
-	unsigned long long size, resident;
-	char buf[128];
-	ssize_t n;
-
-	if (vm->statm_fd < 0)
-		return 0;
-	n = pread(vm->statm_fd, buf, sizeof(buf) - 1, 0);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
-		return 0;
-	return resident * (uint64_t)sysconf(_SC_PAGESIZE) / 1024;
 }
 
 static void gen_virtio(yajl_gen g, const struct vm_virtio *v)
 {
-	gen_u64(g, "notifies", load(&v->t.notifies));
-	gen_u64(g, "interrupts", load(&v->t.interrupts));
+	json_kv_u64(g, "notifies", load(&v->t.notifies));
+	json_kv_u64(g, "interrupts", load(&v->t.interrupts));
 }
 
 static int vm_api_metrics(void *opaque, yajl_gen g)
 {
 	struct vm *vm = opaque;
+	uint64_t rss, outside;
 
-	gen_u64(g, "uptime_ms", events_ms_since_start());
-	gen_u64(g, "rss_kib", vm_rss_kib(vm));
-	gen_key(g, "vcpus");
+	json_kv_u64(g, "uptime_ms", events_ms_since_start());
+	vm_rss(vm, &rss, &outside);
+	json_kv_u64(g, "rss_kib", rss);
+	json_kv_u64(g, "rss_outside_guest_kib", outside);
+	json_str(g, "vcpus");
 	yajl_gen_array_open(g);
 	for (unsigned int i = 0; i < vm->nvcpus; i++) {
 		const struct vcpu *c = &vm->vcpus[i];
 
 		yajl_gen_map_open(g);
-		gen_u64(g, "id", c->id);
-		gen_u64(g, "exits", vcpu_stat(&c->exits));
-		gen_key(g, "exits_by_reason");
+		json_kv_u64(g, "id", c->id);
+		json_kv_u64(g, "exits", vcpu_stat(&c->exits));
+		json_str(g, "exits_by_reason");
 		yajl_gen_map_open(g);
-		gen_u64(g, "mmio", vcpu_stat(&c->mmio_exits));
-		gen_u64(g, "mmio_unhandled", vcpu_stat(&c->unhandled_mmio));
-		gen_u64(g, "mmio_undecodable", vcpu_stat(&c->nisv_exits));
-		gen_u64(g, "system_event", vcpu_stat(&c->system_events));
-		gen_u64(g, "signal", vcpu_stat(&c->interrupted));
+		json_kv_u64(g, "mmio", vcpu_stat(&c->mmio_exits));
+		json_kv_u64(g, "mmio_unhandled", vcpu_stat(&c->unhandled_mmio));
+		json_kv_u64(g, "mmio_undecodable", vcpu_stat(&c->nisv_exits));
+		json_kv_u64(g, "system_event", vcpu_stat(&c->system_events));
+		json_kv_u64(g, "signal", vcpu_stat(&c->interrupted));
 		yajl_gen_map_close(g);
 		yajl_gen_map_close(g);
 	}
 	yajl_gen_array_close(g);
-	gen_key(g, "devices");
+	json_str(g, "devices");
 	yajl_gen_map_open(g);
-	gen_key(g, "uart");
+	json_str(g, "uart");
 	yajl_gen_map_open(g);
-	gen_u64(g, "accesses", vm_region_accesses(vm, LAYOUT_UART_BASE));
-	gen_u64(g, "tx_bytes", load(&vm->uart.tx_bytes));
-	gen_u64(g, "rx_bytes", load(&vm->uart.rx_bytes));
+	json_kv_u64(g, "accesses", vm_region_accesses(vm, LAYOUT_UART_BASE));
+	json_kv_u64(g, "tx_bytes", load(&vm->uart.tx_bytes));
+	json_kv_u64(g, "rx_bytes", load(&vm->uart.rx_bytes));
 	yajl_gen_map_close(g);
-	gen_key(g, "rtc");
+	json_str(g, "rtc");
 	yajl_gen_map_open(g);
-	gen_u64(g, "accesses", vm_region_accesses(vm, LAYOUT_RTC_BASE));
+	json_kv_u64(g, "accesses", vm_region_accesses(vm, LAYOUT_RTC_BASE));
 	yajl_gen_map_close(g);
 	for (unsigned int i = 0; vm->disks && i < vm->cfg->ndisks; i++) {
 		const struct vm_disk *d = &vm->disks[i];
 
-		gen_key(g, d->v.name);
+		json_str(g, d->v.name);
 		yajl_gen_map_open(g);
-		gen_u64(g, "requests", load(&d->blk.requests));
-		gen_u64(g, "read_bytes", load(&d->blk.read_bytes));
-		gen_u64(g, "written_bytes", load(&d->blk.written_bytes));
-		gen_u64(g, "errors", load(&d->blk.errors));
-		gen_u64(g, "bad_chains", load(&d->v.t.vqs[0].bad_chains));
+		json_kv_u64(g, "requests", load(&d->blk.requests));
+		json_kv_u64(g, "read_bytes", load(&d->blk.read_bytes));
+		json_kv_u64(g, "written_bytes", load(&d->blk.written_bytes));
+		json_kv_u64(g, "errors", load(&d->blk.errors));
+		json_kv_u64(g, "bad_chains", load(&d->v.t.vqs[0].bad_chains));
 		gen_virtio(g, &d->v);
 		yajl_gen_map_close(g);
 	}
 	if (vm->hvc_dev.attached) {
-		gen_key(g, "hvc0");
+		json_str(g, "hvc0");
 		yajl_gen_map_open(g);
-		gen_u64(g, "requests", load(&vm->hvc.tx_requests));
-		gen_u64(g, "tx_bytes", load(&vm->hvc.tx_bytes));
-		gen_u64(g, "rx_bytes", load(&vm->hvc.rx_bytes));
+		json_kv_u64(g, "requests", load(&vm->hvc.tx_requests));
+		json_kv_u64(g, "tx_bytes", load(&vm->hvc.tx_bytes));
+		json_kv_u64(g, "rx_bytes", load(&vm->hvc.rx_bytes));
 		gen_virtio(g, &vm->hvc_dev);
 		yajl_gen_map_close(g);
 	}
 	if (vm->rng_dev.attached) {
-		gen_key(g, "rng");
+		json_str(g, "rng");
 		yajl_gen_map_open(g);
-		gen_u64(g, "requests", load(&vm->rng.requests));
-		gen_u64(g, "bytes", load(&vm->rng.bytes));
+		json_kv_u64(g, "requests", load(&vm->rng.requests));
+		json_kv_u64(g, "bytes", load(&vm->rng.bytes));
 		gen_virtio(g, &vm->rng_dev);
 		yajl_gen_map_close(g);
 	}
-	gen_key(g, "api");
+	json_str(g, "api");
 	yajl_gen_map_open(g);
-	gen_u64(g, "requests",
-		__atomic_load_n(&vm->api.requests, __ATOMIC_RELAXED));
-	gen_u64(g, "errors",
-		__atomic_load_n(&vm->api.errors, __ATOMIC_RELAXED));
+	json_kv_u64(g, "requests",
+		    __atomic_load_n(&vm->api.requests, __ATOMIC_RELAXED));
+	json_kv_u64(g, "errors",
+		    __atomic_load_n(&vm->api.errors, __ATOMIC_RELAXED));
 	yajl_gen_map_close(g);
 	yajl_gen_map_close(g);
 	return 0;
@@ -1253,10 +1246,7 @@ static void vm_on_api(struct event_source *src, uint32_t events)
 	vm_request_shutdown(vm, -1, VMM_EXIT_HARD_STOP, "api");
 }
 
-/*
- * The socket is made before any chroot (its path is the user's), and
- * statm is opened for the metrics while /proc is still in reach.
- */
+/* The socket is made before any chroot: its path is the user's. */
 static int vm_setup_api(struct vm *vm)
 {
 	char why[300];
@@ -1264,7 +1254,6 @@ static int vm_setup_api(struct vm *vm)
 
 	if (!vm->cfg->api_socket)
 		return 0;
-	vm->statm_fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
 	vm->api_src.fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	vm->api_src.fn = vm_on_api;
 	vm->api_src.opaque = vm;
@@ -1321,8 +1310,8 @@ static void vm_teardown(struct vm *vm)
 		close(vm->timeout_src.fd);
 	if (vm->api_src.fd >= 0)
 		close(vm->api_src.fd);
-	if (vm->statm_fd >= 0)
-		close(vm->statm_fd);
+	if (vm->smaps_fd >= 0)
+		close(vm->smaps_fd);
 	if (vm->grace_src.fd >= 0)
 		close(vm->grace_src.fd);
 	if (vm->release_src.fd >= 0)
@@ -1372,7 +1361,7 @@ int vm_run(const struct vm_config *cfg)
 	vm->gic.dev_fd = -1;
 	vm->stop_src.fd = vm->sig_src.fd = vm->loop.epfd = -1;
 	vm->timeout_src.fd = vm->serial_log_fd = -1;
-	vm->api_src.fd = vm->statm_fd = -1;
+	vm->api_src.fd = vm->smaps_fd = -1;
 	api_server_init(&vm->api);
 	vm->grace_src.fd = vm->release_src.fd = -1;
 	vm->drain_src.fd = -1;
@@ -1410,6 +1399,9 @@ int vm_run(const struct vm_config *cfg)
 		ret = vm_setup_uart_fast(vm);
 	if (!ret)
 		ret = vm_load(vm);
+	/* For --stats and the API's metrics, while /proc is in reach. */
+	if (!ret && (cfg->stats || cfg->api_socket))
+		vm->smaps_fd = open("/proc/self/smaps", O_RDONLY | O_CLOEXEC);
 	if (!ret && !cfg->dump_dtb)
 		ret = vm_setup_api(vm);
 	if (!ret && !cfg->dump_dtb)
