@@ -10,6 +10,7 @@
 
 #include "devices/fake_vring.h"
 #include "fake_vhost.h"
+#include "fake_irq.h"
 #include "unit.h"
 
 #define ALL_FEATURES                                                           \
@@ -20,22 +21,9 @@
 static struct fake_vring f;
 static struct virtio_mmio t;
 static struct vhost vh;
-static unsigned int pulses;
 static char why[256];
 
-static void count_pulse(struct irq_line *l)
-{
-	(void)l;
-	pulses++;
-}
-
-static void nop_set(struct irq_line *l, int level)
-{
-	(void)l;
-	(void)level;
-}
-
-static struct irq_line irq = { .set_level = nop_set, .pulse = count_pulse };
+static struct irq_line irq = FAKE_IRQ_LINE(0);
 
 static uint64_t dev_features(void *dev)
 {
@@ -78,7 +66,7 @@ static void setup(void)
 		0);
 	fake_vhost_reset(ALL_FEATURES);
 	vhost_init(&vh, 2, fake_vhost_ioctl);
-	pulses = 0;
+	fake_irq_pulses = 0;
 	why[0] = '\0';
 }
 
@@ -265,14 +253,14 @@ START_TEST(test_call_sets_isr_then_pulses)
 	open_and_bind();
 	ck_assert_int_eq(write(vh.vqs[1].call_src.fd, &one, 8), 8);
 	vh.vqs[1].call_src.fn(&vh.vqs[1].call_src, 1);
-	ck_assert_uint_eq(pulses, 1);
+	ck_assert_uint_eq(fake_irq_pulses, 1);
 	ck_assert_uint_eq(vh.calls, 1);
 	ck_assert_uint_eq(t.interrupts, 1);
 	virtio_mmio_ops.read(&t, VIRTIO_MMIO_INTERRUPT_STATUS, isr, 4);
 	ck_assert_uint_eq(isr[0], VIRTIO_MMIO_INT_VRING);
 	/* Nothing pending: nothing raised. */
 	vh.vqs[1].call_src.fn(&vh.vqs[1].call_src, 1);
-	ck_assert_uint_eq(pulses, 1);
+	ck_assert_uint_eq(fake_irq_pulses, 1);
 }
 END_TEST
 
@@ -285,7 +273,7 @@ START_TEST(test_call_after_reset_is_dropped)
 	t.status = 0;
 	ck_assert_int_eq(write(vh.vqs[0].call_src.fd, &one, 8), 8);
 	vh.vqs[0].call_src.fn(&vh.vqs[0].call_src, 1);
-	ck_assert_uint_eq(pulses, 0);
+	ck_assert_uint_eq(fake_irq_pulses, 0);
 	virtio_mmio_ops.read(&t, VIRTIO_MMIO_INTERRUPT_STATUS, isr, 4);
 	ck_assert_uint_eq(isr[0], 0);
 }

@@ -8,6 +8,7 @@
 #include <linux/virtio_config.h>
 
 #include "fake_vring.h"
+#include "fake_irq.h"
 #include "unit.h"
 
 #define RX_DESC	 (FAKE_RAM_BASE + 0x6000)
@@ -34,13 +35,7 @@ static void ready(void *opaque)
 	ready_calls++;
 }
 
-static void nop_set(struct irq_line *l, int level)
-{
-	(void)l;
-	(void)level;
-}
-
-static struct irq_line irq = { .set_level = nop_set, .spi = 18 };
+static struct irq_line irq = FAKE_IRQ_LINE(18);
 
 static void setup(void)
 {

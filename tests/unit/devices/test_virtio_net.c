@@ -17,6 +17,7 @@
 
 #include "fake_vhost.h"
 #include "fake_vring.h"
+#include "fake_irq.h"
 #include "unit.h"
 #include "vhost.h"
 
@@ -42,13 +43,7 @@ static unsigned int offload_flags;
 static uint16_t tx_avail, tx_next_desc, rx_next_desc;
 static const uint8_t mac[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 
-static void nop_set(struct irq_line *l, int level)
-{
-	(void)l;
-	(void)level;
-}
-
-static struct irq_line irq = { .set_level = nop_set, .spi = 18 };
+static struct irq_line irq = FAKE_IRQ_LINE(18);
 
 static void fake_wake(void *opaque)
 {

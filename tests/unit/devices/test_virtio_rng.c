@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "fake_vring.h"
+#include "fake_irq.h"
 #include "unit.h"
 
 static struct fake_vring f;
@@ -23,13 +24,7 @@ static ssize_t fake_source(void *buf, size_t len)
 	return (ssize_t)len;
 }
 
-static void nop_set(struct irq_line *l, int level)
-{
-	(void)l;
-	(void)level;
-}
-
-static struct irq_line irq = { .set_level = nop_set, .spi = 17 };
+static struct irq_line irq = FAKE_IRQ_LINE(17);
 
 static void setup(void)
 {

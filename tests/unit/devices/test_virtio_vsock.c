@@ -17,6 +17,7 @@
 #include "devices/fake_vring.h"
 #include "fake_vhost.h"
 #include "log.h"
+#include "fake_irq.h"
 #include "unit.h"
 
 #define CID 0x1122334455ULL /* wider than 32 bits: checks every byte */
@@ -30,21 +31,8 @@ static struct fake_vring f;
 static struct virtio_mmio t;
 static struct virtio_vsock vs;
 static char why[256];
-static unsigned int pulses;
 
-static void count_pulse(struct irq_line *l)
-{
-	(void)l;
-	pulses++;
-}
-
-static void nop_set(struct irq_line *l, int level)
-{
-	(void)l;
-	(void)level;
-}
-
-static struct irq_line irq = { .set_level = nop_set, .pulse = count_pulse };
+static struct irq_line irq = FAKE_IRQ_LINE(0);
 
 static void reg_write(uint64_t off, uint32_t v)
 {
@@ -70,7 +58,7 @@ static void setup(void)
 					  &f.mem),
 			 0);
 	why[0] = '\0';
-	pulses = 0;
+	fake_irq_pulses = 0;
 }
 
 static void teardown(void)
@@ -253,7 +241,7 @@ START_TEST(test_failed_start_needs_reset)
 	/* The rings it had started were stopped again. */
 	ck_assert_uint_eq(fake_vhost_count(VHOST_GET_VRING_BASE), 2);
 	/* The driver was told (config change interrupt). */
-	ck_assert_uint_eq(pulses, 1);
+	ck_assert_uint_eq(fake_irq_pulses, 1);
 	ck_assert_uint_eq(reg_read(VIRTIO_MMIO_INTERRUPT_STATUS),
 			  VIRTIO_MMIO_INT_CONFIG);
 }
@@ -287,7 +275,7 @@ START_TEST(test_event_queue_input_is_left_alone)
 	virtio_mmio_notify(&t, VIRTIO_MMIO_MAX_QUEUES - 1);
 	ck_assert_uint_eq(vs.event_kicks, 101);
 	ck_assert_uint_eq(fake_vhost.n, before);
-	ck_assert_uint_eq(pulses, 0);
+	ck_assert_uint_eq(fake_irq_pulses, 0);
 	ck_assert(
 		!(reg_read(VIRTIO_MMIO_STATUS) & VIRTIO_CONFIG_S_NEEDS_RESET));
 }
