@@ -235,7 +235,7 @@ static void *api_thread(void *arg)
 	/* libevent's Date header calls gmtime_r(), which reads the time zone
 	 * file the first time: do that before the filter forbids opening. */
 	tzset();
-	if (sandbox_enter(SANDBOX_API, s->sandbox_mode)) {
+	if (sandbox_enter(SANDBOX_API)) {
 		const char *state;
 		char why[64];
 
@@ -257,12 +257,9 @@ static void *api_thread(void *arg)
 	return NULL;
 }
 
-int api_server_start(struct api_server *s, int sandbox_mode)
+int api_server_start(struct api_server *s)
 {
-	int ret;
-
-	s->sandbox_mode = sandbox_mode;
-	ret = pthread_create(&s->thread, NULL, api_thread, s);
+	int ret = pthread_create(&s->thread, NULL, api_thread, s);
 	if (ret) {
 		pr_err("cannot start the API thread: %s", strerror(ret));
 		return -ret;

@@ -32,7 +32,6 @@ struct api_server {
 	char name[108];
 	pthread_t thread;
 	int started;
-	int sandbox_mode;
 	unsigned long long requests, errors;
 };
 
@@ -48,8 +47,11 @@ int api_server_open(struct api_server *s, const char *path,
 		    const struct api_ops *ops, void *opaque, char *why,
 		    size_t why_len);
 
-/* api_server_start() - serve on a new thread under filter @sandbox_mode. */
-int api_server_start(struct api_server *s, int sandbox_mode);
+/*
+ * api_server_start() - serve on a new thread, under the API filter of
+ * sandbox_prepare().
+ */
+int api_server_start(struct api_server *s);
 
 /* api_server_close() - stop the thread, close, remove the socket file. */
 void api_server_close(struct api_server *s);

@@ -6,16 +6,21 @@
 #include <grp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
 #include <linux/fs.h>
 #include <linux/if_tun.h>
 #include <linux/kvm.h>
+#include <linux/seccomp.h>
 #include <linux/vhost.h>
 #include <seccomp.h>
 
@@ -219,33 +224,20 @@ static int allow_ioctls(scmp_filter_ctx ctx, const unsigned long *cmds,
 	return 0;
 }
 
-int sandbox_enter(enum sandbox_thread kind, enum sandbox_mode mode)
+/* Build the filter for @kind into @prog (BPF, malloc'd). */
+static int build_filter(enum sandbox_thread kind, enum sandbox_mode mode,
+			struct sock_fprog *prog)
 {
 	scmp_filter_ctx ctx;
-	int ret;
+	struct stat st;
+	int ret, fd;
 
-	if (mode == SANDBOX_OFF)
-		return 0;
-	current_kind = kind;
-	if (mode == SANDBOX_LOG) {
-		struct sigaction sa;
-
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_sigaction = on_sigsys;
-		sa.sa_flags = SA_SIGINFO;
-		sigemptyset(&sa.sa_mask);
-		if (sigaction(SIGSYS, &sa, NULL) < 0)
-			return -errno;
-	}
 	ctx = seccomp_init(mode == SANDBOX_LOG ? SCMP_ACT_TRAP
 					       : SCMP_ACT_KILL_PROCESS);
 	if (!ctx)
 		return -ENOMEM;
-	/* This thread only: each kind installs its own. */
-	ret = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 0);
-	if (!ret)
-		ret = allow_all(ctx, common_syscalls,
-				sizeof(common_syscalls) / sizeof(char *));
+	ret = allow_all(ctx, common_syscalls,
+			sizeof(common_syscalls) / sizeof(char *));
 	if (!ret && kind == SANDBOX_MAIN)
 		ret = allow_all(ctx, main_syscalls,
 				sizeof(main_syscalls) / sizeof(char *));
@@ -263,14 +255,89 @@ int sandbox_enter(enum sandbox_thread kind, enum sandbox_mode mode)
 		ret = allow_ioctls(ctx, main_ioctls,
 				   sizeof(main_ioctls) /
 					   sizeof(main_ioctls[0]));
-	/* seccomp_load() sets PR_SET_NO_NEW_PRIVS as seccomp requires. */
+	/* libseccomp 2.5 exports the program only to a file descriptor. */
+	fd = ret ? -1 : memfd_create("vmm-seccomp", MFD_CLOEXEC);
+	if (!ret && fd < 0)
+		ret = -errno;
 	if (!ret)
-		ret = seccomp_load(ctx);
+		ret = seccomp_export_bpf(ctx, fd);
 	seccomp_release(ctx);
-	if (ret)
+	if (!ret && fstat(fd, &st) < 0)
+		ret = -errno;
+	if (!ret &&
+	    (st.st_size == 0 ||
+	     st.st_size % (off_t)sizeof(struct sock_filter) ||
+	     st.st_size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS))
+		ret = -E2BIG;
+	if (!ret) {
+		prog->filter = malloc((size_t)st.st_size);
+		prog->len = (unsigned short)(st.st_size /
+					     (off_t)sizeof(struct sock_filter));
+		if (!prog->filter)
+			ret = -ENOMEM;
+		else if (pread(fd, prog->filter, (size_t)st.st_size, 0) !=
+			 st.st_size)
+			ret = -EIO;
+	}
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
+/*
+ * The programs, built once by the main thread before any other thread
+ * exists: a thread then installs its own with two system calls, and
+ * libseccomp's work (and memory) is not repeated on every vCPU.
+ */
+static struct sock_fprog filters[SANDBOX_API + 1];
+static enum sandbox_mode filter_mode = SANDBOX_OFF;
+
+int sandbox_prepare(enum sandbox_mode mode)
+{
+	filter_mode = mode;
+	if (mode == SANDBOX_OFF)
+		return 0;
+	if (mode == SANDBOX_LOG) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_sigaction = on_sigsys;
+		sa.sa_flags = SA_SIGINFO;
+		sigemptyset(&sa.sa_mask);
+		if (sigaction(SIGSYS, &sa, NULL) < 0)
+			return -errno;
+	}
+	for (int kind = 0; kind <= SANDBOX_API; kind++) {
+		int ret;
+
+		if (filters[kind].filter)
+			continue;
+		ret = build_filter((enum sandbox_thread)kind, mode,
+				   &filters[kind]);
+		if (ret) {
+			pr_err("seccomp filter for %s: %s", thread_names[kind],
+			       strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+int sandbox_enter(enum sandbox_thread kind)
+{
+	if (filter_mode == SANDBOX_OFF)
+		return 0;
+	current_kind = kind;
+	/* This thread only (no TSYNC); seccomp requires no_new_privs. */
+	if (!filters[kind].filter || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filters[kind])) {
+		int ret = filters[kind].filter ? -errno : -EINVAL;
+
 		pr_err("seccomp filter for %s: %s", thread_names[kind],
 		       strerror(-ret));
-	return ret;
+		return ret;
+	}
+	return 0;
 }
 
 /*

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Confinement: a seccomp-bpf filter per thread kind, built with libseccomp
- * and installed by each thread for itself once its set-up is done, so each
- * keeps only the system calls its work needs. A vCPU thread runs KVM_RUN
- * and device emulation; the main thread runs the event loop and the I/O
- * backends. Whatever else a thread asks the kernel for is refused:
+ * Confinement: a seccomp-bpf filter per thread kind, built once with
+ * libseccomp and installed by each thread for itself once its set-up is
+ * done, so each keeps only the system calls its work needs. A vCPU thread
+ * runs KVM_RUN and device emulation; the main thread runs the event loop
+ * and the I/O backends. Whatever else a thread asks the kernel for is refused:
  *
  *   kill (default)  the process is killed at once (SIGSYS, exit 159);
  *   log             vmm prints which thread made which system call and
@@ -30,11 +30,19 @@ enum sandbox_thread {
 int sandbox_parse_mode(const char *s, enum sandbox_mode *out);
 
 /*
- * sandbox_enter() - install the filter for @kind on the calling thread
- * (threads it creates afterwards inherit it). Returns 0 or -errno; on
- * failure the thread is unconfined and the caller must stop the VM.
+ * sandbox_prepare() - build the filter of every thread kind for @mode,
+ * once, on the main thread before it starts any other. 0 or -errno
+ * (logged).
  */
-int sandbox_enter(enum sandbox_thread kind, enum sandbox_mode mode);
+int sandbox_prepare(enum sandbox_mode mode);
+
+/*
+ * sandbox_enter() - install the prepared filter for @kind on the calling
+ * thread (threads it creates afterwards inherit it); nothing when the mode
+ * is off. Returns 0 or -errno (logged); on failure the thread is
+ * unconfined and the caller must stop the VM.
+ */
+int sandbox_enter(enum sandbox_thread kind);
 
 /*
  * sandbox_drop_privileges() - once every file and device vmm needs is

@@ -875,17 +875,24 @@ static int vm_run_vcpus(struct vm *vm)
 		return VMM_EXIT_INTERNAL;
 	}
 	vm->con.log_fd = vm->serial_log_fd;
+	if (sandbox_prepare((enum sandbox_mode)vm->cfg->seccomp))
+		return VMM_EXIT_INTERNAL;
+	/*
+	 * What set-up freed (libseccomp's work, the kernel and initrd files)
+	 * goes back to the system before the guest runs: without this, the
+	 * heap keeps it resident for the VM's whole life.
+	 */
+	malloc_trim(0);
 	events_emit("kernel_started", NULL, NULL, 0);
 	for (unsigned int i = 0; i < vm->nvcpus && !ret; i++)
 		ret = vcpu_start(&vm->vcpus[i]);
 	if (!ret && vm->cfg->api_socket)
-		ret = api_server_start(&vm->api, (int)vm->cfg->seccomp);
+		ret = api_server_start(&vm->api);
 	/*
 	 * Every thread exists now; from here the main thread only serves the
 	 * event loop and tears down, so it confines itself to that.
 	 */
-	if (!ret &&
-	    sandbox_enter(SANDBOX_MAIN, (enum sandbox_mode)vm->cfg->seccomp))
+	if (!ret && sandbox_enter(SANDBOX_MAIN))
 		ret = -EPERM;
 	if (!ret && getenv_test_violation(vm, "main"))
 		syscall(SYS_getppid); /* refused: must end the process */
@@ -1340,13 +1347,12 @@ int vm_run(const struct vm_config *cfg)
 		return VMM_EXIT_INTERNAL;
 	}
 	/*
-	 * One malloc arena: each vCPU thread builds its seccomp filter, and
-	 * with an arena of its own that would stay resident (52 KiB each).
+	 * One malloc arena: a thread that allocates (a vCPU's virtio-blk
+	 * request) would otherwise get an arena of its own, resident for good.
 	 */
 	mallopt(M_ARENA_MAX, 1);
 	vm->cfg = cfg;
 	vm->host.request_stop = vm_request_stop;
-	vm->host.sandbox_mode = (int)cfg->seccomp;
 	vm->host.test_violation = getenv_test_violation(vm, "vcpu");
 	if (cfg->seccomp == CONFIG_SECCOMP_OFF)
 		pr_warn("--seccomp=off: vmm runs WITHOUT system call filters; "
@@ -1416,8 +1422,9 @@ int vm_run(const struct vm_config *cfg)
 		goto out;
 	}
 	if (!ret) {
-		vm_run_vcpus(vm);
-		ret = vm->exit_code;
+		ret = vm_run_vcpus(vm);
+		if (!ret)
+			ret = vm->exit_code;
 	}
 out:
 	if (vm->stop_requested)

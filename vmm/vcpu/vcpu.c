@@ -301,7 +301,7 @@ static void *vcpu_thread(void *arg)
 	sigemptyset(&set);
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
-	if (sandbox_enter(SANDBOX_VCPU, vcpu->host->sandbox_mode)) {
+	if (sandbox_enter(SANDBOX_VCPU)) {
 		vcpu->host->request_stop(vcpu->host->opaque, VMM_EXIT_INTERNAL,
 					 "cannot confine a vCPU thread");
 		return NULL;

@@ -26,7 +26,6 @@ struct vcpu_host {
 	void *opaque;
 	int stopping; /* read atomically: set once the VM is ending */
 	int can_inject_dabt;
-	int sandbox_mode;   /* enum sandbox_mode, for each vCPU thread */
 	int test_violation; /* test hook: a vCPU makes a refused call */
 	/* Pausing (the control API): vCPUs park here until resumed. */
 	pthread_mutex_t pause_lock;
