@@ -183,6 +183,7 @@ UNIT_TESTS := \
 	tests/unit/test_config_file.c \
 	tests/unit/test_events.c \
 	tests/unit/test_loader.c \
+	tests/unit/test_sandbox.c \
 	tests/unit/test_vhost.c \
 	tests/unit/devices/test_blk_backend.c \
 	tests/unit/devices/test_boot_timer.c \

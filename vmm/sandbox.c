@@ -290,11 +290,13 @@ static int build_filter(enum sandbox_thread kind, enum sandbox_mode mode,
  * libseccomp's work (and memory) is not repeated on every vCPU.
  */
 static struct sock_fprog filters[SANDBOX_API + 1];
-static enum sandbox_mode filter_mode = SANDBOX_OFF;
+static enum sandbox_mode filter_mode;
+static int prepared;
 
 int sandbox_prepare(enum sandbox_mode mode)
 {
 	filter_mode = mode;
+	prepared = 1;
 	if (mode == SANDBOX_OFF)
 		return 0;
 	if (mode == SANDBOX_LOG) {
@@ -325,6 +327,11 @@ int sandbox_prepare(enum sandbox_mode mode)
 
 int sandbox_enter(enum sandbox_thread kind)
 {
+	if (!prepared) {
+		pr_err("seccomp filter for %s: not prepared",
+		       thread_names[kind]);
+		return -EINVAL;
+	}
 	if (filter_mode == SANDBOX_OFF)
 		return 0;
 	current_kind = kind;

@@ -39,8 +39,8 @@ int sandbox_prepare(enum sandbox_mode mode);
 /*
  * sandbox_enter() - install the prepared filter for @kind on the calling
  * thread (threads it creates afterwards inherit it); nothing when the mode
- * is off. Returns 0 or -errno (logged); on failure the thread is
- * unconfined and the caller must stop the VM.
+ * is off. Returns 0 or -errno (logged; -EINVAL before sandbox_prepare());
+ * on failure the thread is unconfined and the caller must stop the VM.
  */
 int sandbox_enter(enum sandbox_thread kind);
 

@@ -207,6 +207,7 @@ static void server_setup(void)
 	ck_assert_int_eq(
 		api_server_open(&srv, sock, &fake_ops, &vm, why, sizeof(why)),
 		0);
+	ck_assert_int_eq(sandbox_prepare(SANDBOX_OFF), 0);
 	ck_assert_int_eq(api_server_start(&srv), 0);
 }
 
@@ -365,6 +366,7 @@ START_TEST(test_live_stale_and_foreign_paths)
 	ck_assert_int_eq(
 		api_server_open(&srv, sock, &fake_ops, &vm, why, sizeof(why)),
 		0);
+	ck_assert_int_eq(sandbox_prepare(SANDBOX_OFF), 0);
 	ck_assert_int_eq(api_server_start(&srv), 0);
 }
 END_TEST
