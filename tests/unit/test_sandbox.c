@@ -23,6 +23,16 @@ static void live_exit(void)
 	syscall(SYS_exit_group, 0);
 }
 
+/* Confine this process as @kind under @mode, then call getppid(), which
+ * is in no thread's list. */
+static void refused_call(enum sandbox_mode mode, enum sandbox_thread kind)
+{
+	ck_assert_int_eq(sandbox_prepare(mode), 0);
+	ck_assert_int_eq(sandbox_enter(kind), 0);
+	syscall(SYS_getppid);
+	live_exit();
+}
+
 START_TEST(vcpu_filter_allows_its_calls)
 {
 	struct timespec ts;
@@ -37,13 +47,9 @@ START_TEST(vcpu_filter_allows_its_calls)
 }
 END_TEST
 
-/* getppid() is in no thread's list. */
 START_TEST(vcpu_filter_kills_on_a_refused_call)
 {
-	ck_assert_int_eq(sandbox_prepare(SANDBOX_KILL), 0);
-	ck_assert_int_eq(sandbox_enter(SANDBOX_VCPU), 0);
-	syscall(SYS_getppid);
-	live_exit();
+	refused_call(SANDBOX_KILL, SANDBOX_VCPU);
 }
 END_TEST
 
@@ -77,10 +83,7 @@ END_TEST
 /* --seccomp=log: the refused call is named, and vmm exits 12. */
 START_TEST(log_mode_exits_with_its_code)
 {
-	ck_assert_int_eq(sandbox_prepare(SANDBOX_LOG), 0);
-	ck_assert_int_eq(sandbox_enter(SANDBOX_MAIN), 0);
-	syscall(SYS_getppid);
-	live_exit();
+	refused_call(SANDBOX_LOG, SANDBOX_MAIN);
 }
 END_TEST
 
