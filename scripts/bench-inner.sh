@@ -12,8 +12,8 @@
 #               mmio_exit_user for its VM, sampled every 0.2 s while it runs)
 #   rss_out_kib RSS outside guest RAM (vmm --stats; QEMU: /proc/PID/smaps,
 #               every mapping but the guest RAM one, sampled while it runs)
-# then N VMs started in parallel until all have booted and powered off
-# (VMs per second), and disk throughput (blkbench in the guest, and on the
+# then N VMs started in parallel until all have booted (VMs per second),
+# then stopped, and disk throughput (blkbench in the guest, and on the
 # host file). Writes $D/results.md and $D/chart.dat (bench.sh draws the PNG).
 VMM=${VMM:-build/arm64/vmm}
 RUNS=${VMM_BENCH_RUNS:-5}
@@ -52,6 +52,21 @@ watch_init() {
 		esac
 	done
 }
+
+# Both VMMs run from a copy on the host's /tmp (tmpfs): the emulated host
+# sees the repository over 9p without a page cache, so every start would
+# re-read the program over virtio -- a cost a real host's page cache does
+# not have, and not the VMM's.
+BIN=/tmp/vmm-bench-bin
+rm -rf "$BIN"
+mkdir -p "$BIN"
+trap 'rm -rf "$BIN"' EXIT
+cp "$VMM" "$BIN/vmm"
+VMM=$BIN/vmm
+if [ -d "$QROOT" ]; then
+	cp -a "$QROOT" "$BIN/qemu"
+	QROOT=$BIN/qemu
+fi
 
 # --- QEMU (Debian's qemu-system-aarch64, scripts/fetch-qemu.sh) --------------
 QEMU=
@@ -128,21 +143,44 @@ vmm_run() {
 		"rc=$(cat "$D/rc")"
 }
 
-# parallel CASE N CMD...: N copies at once; VMs per second until all exit.
+# parallel CASE N CMD...: N copies started at once, each booting a guest
+# that stays up; when every console has said VMM_GUEST_INIT_READY, all are
+# stopped (SIGTERM). VMs per second: N over the time until the last one
+# was up; then the time for all to stop. vmm runs with --shutdown-grace 0:
+# its SIGTERM would otherwise press the power button and give the guest
+# 10 s to power off, where QEMU's SIGTERM ends the VM at once.
 parallel() {
 	_c=$1 _n=$2
 	shift 2
+	rm -f "$D"/par.*
 	t0=$(now_ms)
 	_i=0
+	_pids=
 	while [ $_i -lt "$_n" ]; do
-		"$@" </dev/null >/dev/null 2>&1 &
+		"$@" </dev/null >"$D/par.$_i" 2>&1 &
+		_pids="$_pids $!"
 		_i=$((_i + 1))
 	done
-	wait
+	_up=0
+	_w=0
+	while [ $_up -lt "$_n" ] && [ $_w -lt 12000 ]; do
+		_up=$(grep -ls VMM_GUEST_INIT_READY "$D"/par.* | wc -l)
+		[ $_up -lt "$_n" ] || break
+		sleep 0.05
+		_w=$((_w + 1))
+	done
 	t1=$(now_ms)
-	rec "$_c" "wall_ms=$((t1 - t0))" \
+	# shellcheck disable=SC2086
+	kill -TERM $_pids 2>/dev/null
+	wait
+	t2=$(now_ms)
+	if [ $_up -lt "$_n" ]; then
+		rec "$_c" "rc=1"
+		return
+	fi
+	rec "$_c" "up_ms=$((t1 - t0))" "stop_ms=$((t2 - t1))" \
 		"vms_per_s=$(awk -v n="$_n" -v t=$((t1 - t0)) \
-			'BEGIN { printf "%.2f", n * 1000 / t }')"
+			'BEGIN { printf "%.2f", n * 1000 / t }')" "rc=0"
 }
 
 # Huge pages for the hugetlbfs case: 256 MiB worth, if the host has them.
@@ -156,6 +194,7 @@ fi
 
 Q='quiet run="true"'
 F='run="true"'
+UP='quiet run="sleep 600"'
 QC='console=ttyAMA0 earlycon'
 echo "vmm benchmark: $RUNS rounds, 256 MiB, 1 vCPU, default guest" \
 	"(QEMU: $(qemu_name))"
@@ -178,13 +217,13 @@ while [ $r -lt "$RUNS" ]; do
 	vmm_run prefault "$K" "$Q" --mem-prefault on
 	[ $HUGE = 1 ] && vmm_run hugetlbfs "$K" "$Q" --mem-backend hugetlbfs
 	parallel many "$PAR" "$VMM" --kernel "$K" --initrd "$I" --mem 256M \
-		--cmdline "$Q"
+		--shutdown-grace 0 --cmdline "$UP"
 	if [ -n "$QEMU" ]; then
 		# shellcheck disable=SC2086
 		parallel qemu-many "$PAR" $QEMU -M virt -accel kvm -cpu host \
 			-m 256M -nodefaults -display none -monitor none \
-			-serial null -no-reboot -kernel "$K" -initrd "$I" \
-			-append "$QC $Q"
+			-serial stdio -no-reboot -kernel "$K" -initrd "$I" \
+			-append "$QC $UP"
 	fi
 done
 
@@ -225,8 +264,10 @@ bad=$(cat "$D"/*.rec | grep ' rc=' | grep -cv ' rc=0 *$')
 	row "start → init, full console log (ms)" qemu-full full init_ms
 	row "userspace MMIO exits, full-log boot" qemu-full full mmio_exits
 	row "RSS outside guest RAM, quiet boot (KiB)" qemu-quiet quiet rss_out_kib
-	row "VMs per second, $PAR started in parallel, boot to poweroff" \
+	row "VMs per second, $PAR started in parallel until all are up" \
 		qemu-many many vms_per_s
+	row "then all $PAR stopped (SIGTERM; vmm with --shutdown-grace 0), ms" \
+		qemu-many many stop_ms
 	echo
 	echo "vmm alone (ratios within this run):"
 	echo
@@ -260,40 +301,57 @@ bad=$(cat "$D"/*.rec | grep ' rc=' | grep -cv ' rc=0 *$')
 
 # --- disk throughput: the same tool in vmm's guest, QEMU's, and on the host --
 # blkbench (guest-images/tools/) on /dev/vda, DRUNS times per setup, the
-# setups taking turns: vmm as shipped (io_uring, registered file, depth
-# 128), vmm submitting by fd (no registered file), vmm with queue depth 1,
-# and QEMU (virtio-blk-device, aio=io_uring, cache=writeback: like vmm, the
-# host page cache; the image is on tmpfs, where O_DIRECT does not exist). The image lives on
-# the host's tmpfs in the emulated host, so the host figure is memory speed.
+# setups taking turns: vmm as shipped (io_uring, one submission per
+# notification's batch, registered file, depth 128); vmm submitting every
+# request alone (the "before" of batching); vmm with queue depth 1; vmm
+# submitting by fd (no registered file); and QEMU (virtio-blk-device,
+# aio=io_uring, cache=writeback: like vmm, the host page cache). Random
+# reads run twice: one request at a time, and QDEEP in flight (native AIO,
+# O_DIRECT), where batching can matter. The image lives on the host's tmpfs
+# in the emulated host, so the host figure is memory speed (and tmpfs has
+# no O_DIRECT: no QDEEP row there). vmm's requests per submission come
+# from its --stats.
 DISK_MIB=${VMM_BENCH_DISK_MIB:-64}
 RAND_MIB=${VMM_BENCH_RAND_MIB:-16}
 DRUNS=${VMM_BENCH_DISK_RUNS:-3}
+QDEEP=${VMM_BENCH_DISK_QD:-16}
 BB=build/guest/tools/blkbench
-# disk_rec CASE FILE: blkbench's output as one record
+# disk_rec CASE FILE [STATS]: blkbench's output (and vmm's stats) as one
+# record
 disk_rec() {
+	_b=
+	if [ -n "${3:-}" ]; then
+		_rq=$(sed -n 's/.*vmm: stats: disk=vda requests=\([0-9]*\).*/\1/p' "$3")
+		_sb=$(stat_of submits "$3")
+		[ -n "$_rq" ] && [ "${_sb:-0}" -gt 0 ] &&
+			_b=$(awk -v r="$_rq" -v s="$_sb" 'BEGIN { printf "%.2f", r / s }')
+	fi
 	rec "$1" "seqread=$(grep -s '^seqread ' "$2" | cut -d' ' -f2)" \
 		"seqwrite=$(grep -s '^seqwrite ' "$2" | cut -d' ' -f2)" \
-		"randread=$(grep -s '^randread ' "$2" | cut -d' ' -f4)"
+		"randread=$(grep -s '^randread .* qd=1$' "$2" | cut -d' ' -f4)" \
+		"randreadq=$(grep -s "^randread .* qd=$QDEEP\$" "$2" | cut -d' ' -f4)" \
+		"batch=$_b"
 }
 if [ -x "$BB" ]; then
 	img=/tmp/vmm-bench-disk.img
 	dd if=/dev/zero of="$img" bs=1M count="$DISK_MIB" 2>/dev/null
-	bcmd="blkbench /dev/vda seqread $DISK_MIB; blkbench /dev/vda seqwrite $DISK_MIB; blkbench /dev/vda randread $RAND_MIB"
+	bcmd="blkbench /dev/vda seqread $DISK_MIB; blkbench /dev/vda seqwrite $DISK_MIB; blkbench /dev/vda randread $RAND_MIB; blkbench /dev/vda randread $RAND_MIB $QDEEP"
 	vdisk() { # vdisk CASE [env...]
 		_c=$1
 		shift
-		env "$@" "$VMM" --kernel "$K" --initrd "$I" --mem 256M \
+		env "$@" "$VMM" --kernel "$K" --initrd "$I" --mem 256M --stats \
 			--disk "$img" --cmdline "quiet run=\"$bcmd\"" </dev/null \
-			2>/dev/null | tr -d '\r' >"$D/disk-out"
-		disk_rec "$_c" "$D/disk-out"
+			2>"$D/disk-err" | tr -d '\r' >"$D/disk-out"
+		disk_rec "$_c" "$D/disk-out" "$D/disk-err"
 	}
 	r=0
 	while [ $r -lt "$DRUNS" ]; do
 		r=$((r + 1))
 		echo "bench: disk round $r of $DRUNS"
 		vdisk disk-vmm
-		vdisk disk-vmm-nofixed VMM_BENCH_BLK_NO_FIXED_FILE=1
+		vdisk disk-vmm-each VMM_BENCH_BLK_SUBMIT_EACH=1
 		vdisk disk-vmm-depth1 VMM_BENCH_BLK_DEPTH=1
+		vdisk disk-vmm-nofixed VMM_BENCH_BLK_NO_FIXED_FILE=1
 		if [ -n "$QEMU" ]; then
 			# shellcheck disable=SC2086
 			$QEMU -M virt -accel kvm -cpu host -m 256M -nodefaults \
@@ -315,17 +373,32 @@ if [ -x "$BB" ]; then
 	rm -f "$img"
 	{
 		echo
-		echo "Disk, $DRUNS runs each, median (min..max); blkbench, one" \
-			"request at a time (O_DIRECT where the file allows);" \
-			"sequential in MiB/s, 4 KiB random reads in IOPS:"
+		echo "Disk, $DRUNS runs each, median (min..max); blkbench" \
+			"(O_DIRECT where the file allows); sequential in MiB/s" \
+			"(1 MiB requests, one at a time), 4 KiB random reads in" \
+			"IOPS with 1 and with $QDEEP in flight; vmm's requests per" \
+			"io_uring submission over the whole run:"
 		echo
-		echo "| disk | QEMU | vmm | vmm / QEMU | vmm, no registered file | vmm, queue depth 1 | host file |"
-		echo "|---|---|---|---|---|---|---|"
-		for m in seqread seqwrite randread; do
-			echo "| $m | $(med disk-qemu $m) | $(med disk-vmm $m) |" \
+		echo "| disk | QEMU | vmm | vmm / QEMU | vmm, one submission per request | vmm, queue depth 1 | vmm, no registered file | host file |"
+		echo "|---|---|---|---|---|---|---|---|"
+		for m in seqread seqwrite randread randreadq batch; do
+			case $m in
+			randreadq) n="randread, $QDEEP in flight" ;;
+			batch) n="requests per submission" ;;
+			*) n=$m ;;
+			esac
+			echo "| $n | $(med disk-qemu $m) | $(med disk-vmm $m) |" \
 				"$(ratio "$(medv disk-vmm $m)" "$(medv disk-qemu $m)") |" \
-				"$(med disk-vmm-nofixed $m) | $(med disk-vmm-depth1 $m) |" \
-				"$(med disk-host $m) |"
+				"$(med disk-vmm-each $m) | $(med disk-vmm-depth1 $m) |" \
+				"$(med disk-vmm-nofixed $m) | $(med disk-host $m) |"
+		done
+		for m in randreadq; do
+			echo
+			echo "- io_uring batching, randread with $QDEEP in flight:" \
+				"vmm as shipped vs one submission per request" \
+				"×$(ratio "$(medv disk-vmm $m)" "$(medv disk-vmm-each $m)")," \
+				"vs queue depth 1 ×$(ratio "$(medv disk-vmm $m)" "$(medv disk-vmm-depth1 $m)")," \
+				"vs no registered file ×$(ratio "$(medv disk-vmm $m)" "$(medv disk-vmm-nofixed $m)")."
 		done
 	} >>"$D/results.md"
 else

@@ -1039,11 +1039,12 @@ static void vm_print_stats(struct vm *vm)
 			"vmm: stats: disk=%s requests=%" PRIu64
 			" read_bytes=%" PRIu64 " written_bytes=%" PRIu64
 			" errors=%" PRIu64 " bad_chains=%" PRIu64
-			" notifies=%" PRIu64 " interrupts=%" PRIu64 "\n",
+			" notifies=%" PRIu64 " interrupts=%" PRIu64
+			" submits=%" PRIu64 "\n",
 			d->v.name, d->blk.requests, d->blk.read_bytes,
 			d->blk.written_bytes, d->blk.errors,
 			d->v.t.vqs[0].bad_chains, d->v.t.notifies,
-			d->v.t.interrupts);
+			d->v.t.interrupts, blk_backend_submits(d->blk.be));
 	}
 	vm_nets_print_stats(vm->nets, vm->cfg->nnets);
 }

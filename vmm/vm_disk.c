@@ -33,9 +33,12 @@ int vm_disks_open(const struct vm_config *cfg, struct vm_disk **out, char *why,
 		/*
 		 * Benchmark knobs (scripts/bench-inner.sh measures each way
 		 * in one run): VMM_BENCH_BLK_NO_FIXED_FILE=1 submits by fd,
-		 * VMM_BENCH_BLK_DEPTH=N sets the io_uring queue depth.
+		 * VMM_BENCH_BLK_DEPTH=N sets the io_uring queue depth,
+		 * VMM_BENCH_BLK_SUBMIT_EACH=1 submits every request alone
+		 * rather than each notification's batch at once.
 		 */
 		const char *nofix = getenv("VMM_BENCH_BLK_NO_FIXED_FILE");
+		const char *each = getenv("VMM_BENCH_BLK_SUBMIT_EACH");
 		const char *depth = getenv("VMM_BENCH_BLK_DEPTH");
 		struct blk_backend_opts o = {
 			.path = dc->path,
@@ -49,6 +52,7 @@ int vm_disks_open(const struct vm_config *cfg, struct vm_disk **out, char *why,
 		if (ret)
 			goto err;
 		virtio_blk_init(&disks[i].blk, be, dc->serial);
+		disks[i].blk.submit_each = each && strcmp(each, "1") == 0;
 		snprintf(name, sizeof(name), "vd%c", 'a' + i);
 		vm_virtio_init(&disks[i].v, name);
 		blk_backend_identity(be, &dev[i], &ino[i]);

@@ -51,6 +51,7 @@ struct blk_backend {
 	struct io_uring ring;
 	unsigned int depth;   /* most requests in the ring at once */
 	unsigned int in_ring; /* SQEs prepared whose CQE is not reaped */
+	uint64_t submits;     /* io_uring_enter() calls that submitted */
 
 	unsigned int inflight;	  /* queued, done() not called yet */
 	struct io_list pending;	  /* queued, not in the ring yet */
@@ -362,6 +363,8 @@ static int uring_submit(struct blk_backend *b)
 	do {
 		ret = io_uring_submit(&b->ring);
 	} while (ret == -EINTR);
+	if (ret > 0)
+		b->submits++;
 	return ret < 0 ? ret : 0;
 }
 
@@ -596,6 +599,11 @@ int blk_backend_event_fd(const struct blk_backend *b)
 unsigned int blk_backend_inflight(const struct blk_backend *b)
 {
 	return b->inflight;
+}
+
+uint64_t blk_backend_submits(const struct blk_backend *b)
+{
+	return b->submits;
 }
 
 int blk_backend_queue(struct blk_backend *b, struct blk_io *io)

@@ -162,6 +162,12 @@ unsigned int blk_backend_reap(struct blk_backend *b);
 unsigned int blk_backend_inflight(const struct blk_backend *b);
 
 /*
+ * blk_backend_submits() - how many submissions to the kernel (each one
+ * io_uring_enter() for a batch of requests) there have been.
+ */
+uint64_t blk_backend_submits(const struct blk_backend *b);
+
+/*
  * blk_backend_drain() - submit what is queued and wait until every request
  * is done, calling each done() (e.g. before a device reset hands memory
  * back to the guest). Returns 0, or -errno if the kernel stopped

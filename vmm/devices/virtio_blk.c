@@ -328,6 +328,8 @@ static void blk_notify(void *dev, struct virtio_mmio *t, unsigned int q)
 			break;
 		}
 		handle(blk, r);
+		if (blk->submit_each)
+			blk_backend_submit(blk->be);
 	}
 	/* One submission for everything this notification brought. */
 	blk_backend_submit(blk->be);

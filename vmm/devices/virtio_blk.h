@@ -29,7 +29,8 @@ struct virtio_blk {
 	int readonly;
 	uint64_t capacity; /* 512-byte sectors */
 	unsigned int inflight;
-	int dropping; /* a reset is waiting for in-flight requests */
+	int dropping;	 /* a reset is waiting for in-flight requests */
+	int submit_each; /* benchmarks: one submission per request */
 	struct blk_req *free_reqs;
 	unsigned int nfree;
 	/* Counters (read under the transport lock). */
