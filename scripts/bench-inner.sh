@@ -317,7 +317,7 @@ bad=$(cat "$D"/*.rec | grep ' rc=' | grep -cv ' rc=0 *$')
 # from its --stats.
 DISK_MIB=${VMM_BENCH_DISK_MIB:-64}
 RAND_MIB=${VMM_BENCH_RAND_MIB:-16}
-DRUNS=${VMM_BENCH_DISK_RUNS:-3}
+DRUNS=${VMM_BENCH_DISK_RUNS:-5}
 QDEEP=${VMM_BENCH_DISK_QD:-16}
 BB=build/guest/tools/blkbench
 # disk_rec CASE FILE [STATS]: blkbench's output (and vmm's stats) as one
