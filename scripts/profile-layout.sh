@@ -87,7 +87,11 @@ out == "" { next }
 # always take every path (a vCPU kicked out of KVM_RUN at exit, a futex
 # that was contended), and a rarely-taken one listed once should not fall
 # back among the cold code.
-[ -f vmm/hot.ld ] && cp vmm/hot.ld "$OUT/hot.ld.old" || : >"$OUT/hot.ld.old"
+if [ -f vmm/hot.ld ]; then
+	cp vmm/hot.ld "$OUT/hot.ld.old"
+else
+	: >"$OUT/hot.ld.old"
+fi
 entries() { # entries OUT: the new list, then the old one's other entries
 	{
 		awk -v o="$1" '$1 == o { print $4 }' "$OUT/hot.list"
