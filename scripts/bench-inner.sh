@@ -325,7 +325,7 @@ BB=build/guest/tools/blkbench
 disk_rec() {
 	_b=
 	if [ -n "${3:-}" ]; then
-		_rq=$(sed -n 's/.*vmm: stats: disk=vda requests=\([0-9]*\).*/\1/p' "$3")
+		_rq=$(stat_of requests "$3")
 		_sb=$(stat_of submits "$3")
 		[ -n "$_rq" ] && [ "${_sb:-0}" -gt 0 ] &&
 			_b=$(awk -v r="$_rq" -v s="$_sb" 'BEGIN { printf "%.2f", r / s }')

@@ -295,10 +295,12 @@ static int prepared;
 
 int sandbox_prepare(enum sandbox_mode mode)
 {
+	prepared = 0;
 	filter_mode = mode;
-	prepared = 1;
-	if (mode == SANDBOX_OFF)
+	if (mode == SANDBOX_OFF) {
+		prepared = 1;
 		return 0;
+	}
 	if (mode == SANDBOX_LOG) {
 		struct sigaction sa;
 
@@ -312,8 +314,8 @@ int sandbox_prepare(enum sandbox_mode mode)
 	for (int kind = 0; kind <= SANDBOX_API; kind++) {
 		int ret;
 
-		if (filters[kind].filter)
-			continue;
+		free(filters[kind].filter);
+		filters[kind].filter = NULL;
 		ret = build_filter((enum sandbox_thread)kind, mode,
 				   &filters[kind]);
 		if (ret) {
@@ -322,6 +324,7 @@ int sandbox_prepare(enum sandbox_mode mode)
 			return ret;
 		}
 	}
+	prepared = 1;
 	return 0;
 }
 
@@ -336,9 +339,9 @@ int sandbox_enter(enum sandbox_thread kind)
 		return 0;
 	current_kind = kind;
 	/* This thread only (no TSYNC); seccomp requires no_new_privs. */
-	if (!filters[kind].filter || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ||
 	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filters[kind])) {
-		int ret = filters[kind].filter ? -errno : -EINVAL;
+		int ret = -errno;
 
 		pr_err("seccomp filter for %s: %s", thread_names[kind],
 		       strerror(-ret));
