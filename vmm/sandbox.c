@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,6 +327,36 @@ int sandbox_prepare(enum sandbox_mode mode)
 	}
 	prepared = 1;
 	return 0;
+}
+
+static pthread_t prepare_thread;
+static int prepare_running, prepare_ret;
+static enum sandbox_mode prepare_mode;
+
+static void *prepare_main(void *unused)
+{
+	(void)unused;
+	prepare_ret = sandbox_prepare(prepare_mode);
+	return NULL;
+}
+
+void sandbox_prepare_start(enum sandbox_mode mode)
+{
+	prepare_mode = mode;
+	/* The helper inherits the caller's signal mask: it takes none. */
+	prepare_running =
+		pthread_create(&prepare_thread, NULL, prepare_main, NULL) == 0;
+	if (!prepare_running)
+		prepare_ret = sandbox_prepare(mode);
+}
+
+int sandbox_prepare_wait(void)
+{
+	if (prepare_running) {
+		pthread_join(prepare_thread, NULL);
+		prepare_running = 0;
+	}
+	return prepare_ret;
 }
 
 int sandbox_enter(enum sandbox_thread kind)

@@ -31,10 +31,21 @@ int sandbox_parse_mode(const char *s, enum sandbox_mode *out);
 
 /*
  * sandbox_prepare() - build the filter of every thread kind for @mode,
- * once, on the main thread before it starts any other. 0 or -errno
+ * once, before any thread that enters the sandbox starts. 0 or -errno
  * (logged).
  */
 int sandbox_prepare(enum sandbox_mode mode);
+
+/*
+ * sandbox_prepare_start() - sandbox_prepare(@mode) on a helper thread, so
+ * building the filters (milliseconds of libseccomp work) overlaps the
+ * VM's set-up; sandbox_prepare_wait() joins it and returns its result.
+ * Start at most one at a time, on the main thread, before it starts any
+ * other thread. If no thread can be created the work is done at once, and
+ * the wait returns its result.
+ */
+void sandbox_prepare_start(enum sandbox_mode mode);
+int sandbox_prepare_wait(void);
 
 /*
  * sandbox_enter() - install the prepared filter for @kind on the calling

@@ -883,7 +883,7 @@ static int vm_run_vcpus(struct vm *vm)
 		return VMM_EXIT_INTERNAL;
 	}
 	vm->con.log_fd = vm->serial_log_fd;
-	if (sandbox_prepare((enum sandbox_mode)vm->cfg->seccomp))
+	if (sandbox_prepare_wait())
 		return VMM_EXIT_INTERNAL;
 	/*
 	 * What set-up freed (libseccomp's work, the kernel and initrd files)
@@ -1291,6 +1291,8 @@ static int vm_setup_api(struct vm *vm)
 
 static void vm_teardown(struct vm *vm)
 {
+	/* A set-up that failed may leave the filters still being built. */
+	(void)sandbox_prepare_wait();
 	/* The API thread touches vCPUs and devices: it goes first. */
 	api_server_close(&vm->api);
 	vm_stop_vcpus(vm);
@@ -1401,6 +1403,9 @@ int vm_run(const struct vm_config *cfg)
 	}
 
 	ret = vm_check_inputs(vm);
+	/* The seccomp filters are built while the VM is set up. */
+	if (!ret && !cfg->dump_dtb)
+		sandbox_prepare_start((enum sandbox_mode)cfg->seccomp);
 	if (!ret)
 		ret = vm_create_kvm(vm);
 	if (!ret)
