@@ -3,8 +3,12 @@
 # starts it). Every case runs RUNS times, the cases taking turns round by
 # round, so a slow spell of the host hits them all alike and each ratio is
 # one run's. Per case the median (min..max) of:
-#   exit_ms     VMM start -> VMM exit (the poweroff case: a guest that powers
-#               off at its first instruction)
+#   exit_ms     VMM start -> VMM exit. The poweroff case (a guest that
+#               powers off at its first instruction) is timed by
+#               build/arm64/timeit to the microsecond, with nothing else
+#               running: no console watcher, no --stats, no sampling; the
+#               noop case (timeit timing a static program that exits at
+#               once) is the floor any process pays on this host.
 #   init_ms     VMM start -> the guest init's VMM_GUEST_INIT_READY line on the
 #               console, timed here from outside: the same for vmm and QEMU
 #   boot_ms     vmm only: VMM start -> the guest wrote the boot timer
@@ -16,6 +20,7 @@
 # then stopped, and disk throughput (blkbench in the guest, and on the
 # host file). Writes $D/results.md and $D/chart.dat (bench.sh draws the PNG).
 VMM=${VMM:-build/arm64/vmm}
+TIMEIT=${VMM_BENCH_TIMEIT:-build/arm64/timeit}
 RUNS=${VMM_BENCH_RUNS:-5}
 # Rounds that also run the secondary cases (virtio console, memory
 # backends, N VMs in parallel): they take as long as the main ones.
@@ -62,8 +67,9 @@ BIN=/tmp/vmm-bench-bin
 rm -rf "$BIN"
 mkdir -p "$BIN"
 trap 'rm -rf "$BIN"' EXIT
-cp "$VMM" "$K" "$I" "$PO" "$BIN/"
+cp "$VMM" "$TIMEIT" "$K" "$I" "$PO" "$BIN/"
 VMM=$BIN/vmm
+TIMEIT=$BIN/timeit
 K=$BIN/${K##*/}
 I=$BIN/${I##*/}
 PO=$BIN/${PO##*/}
@@ -125,6 +131,16 @@ qemu_run() {
 	rec "$1" "exit_ms=$((t1 - t0)) init_ms=$(cat "$D/mark")" \
 		"mmio_exits=$(cat "$D/qexits") rss_out_kib=$(cat "$D/qrss")" \
 		"rc=$(cat "$D/rc")"
+}
+
+# exit_run CASE CMD...: CMD's start -> exit on timeit's clock, alone.
+exit_run() {
+	_c=$1
+	shift
+	: >"$D/t"
+	"$TIMEIT" "$D/t" "$@" </dev/null >/dev/null 2>"$D/err"
+	rec "$_c" "$(awk '{ printf "exit_ms=%.1f rc=%s", substr($1, 4) / 1000,
+		substr($2, 4) }' "$D/t")"
 }
 
 # vmm_run CASE KERNEL CMDLINE [vmm args]
@@ -206,12 +222,16 @@ r=0
 while [ $r -lt "$RUNS" ]; do
 	r=$((r + 1))
 	echo "bench: round $r of $RUNS"
-	vmm_run poweroff "$PO" ""
+	exit_run noop "$TIMEIT" --noop
+	exit_run poweroff "$VMM" --kernel "$PO" --initrd "$I" --mem 256M
 	vmm_run quiet "$K" "$Q"
 	vmm_run full "$K" "$F"
 	vmm_run full-nofast "$K" "$F" --uart-fast off
 	if [ -n "$QEMU" ]; then
-		qemu_run qemu-poweroff "$PO" ""
+		# shellcheck disable=SC2086
+		exit_run qemu-poweroff $QEMU -M virt -accel kvm -cpu host \
+			-m 256M -smp 1 -nodefaults -display none -monitor none \
+			-serial stdio -no-reboot -kernel "$PO" -initrd "$I"
 		qemu_run qemu-quiet "$K" "$QC $Q"
 		qemu_run qemu-full "$K" "$QC $F"
 	fi
@@ -272,6 +292,10 @@ bad=$(cat "$D"/*.rec | grep ' rc=' | grep -cv ' rc=0 *$')
 		qemu-many many vms_per_s
 	row "then all $PAR stopped (SIGTERM; vmm with --shutdown-grace 0), ms" \
 		qemu-many many stop_ms
+	echo
+	echo "Start → exit is timed by timeit (microseconds, nothing else" \
+		"running); the floor, a static program that exits at once," \
+		"took $(med noop exit_ms) ms here."
 	echo
 	echo "vmm alone (ratios within this run):"
 	echo
