@@ -6,9 +6,10 @@
 #   exit_ms     VMM start -> VMM exit. The poweroff case (a guest that
 #               powers off at its first instruction) is timed by
 #               build/arm64/timeit to the microsecond, with nothing else
-#               running: no console watcher, no --stats, no sampling; the
-#               noop case (timeit timing a static program that exits at
-#               once) is the floor any process pays on this host.
+#               running: no console watcher, no --stats, no sampling, on a
+#               settled host, after a warm-up run (exit_run); the noop
+#               case (timeit timing a static program that exits at once)
+#               is the floor any process pays on this host.
 #   init_ms     VMM start -> the guest init's VMM_GUEST_INIT_READY line on the
 #               console, timed here from outside: the same for vmm and QEMU
 #   boot_ms     vmm only: VMM start -> the guest wrote the boot timer
@@ -134,10 +135,18 @@ qemu_run() {
 }
 
 # exit_run CASE CMD...: CMD's start -> exit on timeit's clock, alone, on
-# a settled host.
+# a settled host, after one untimed run of the same command. The warm-up
+# is for the emulated host: there, code that has not run lately (the
+# VMM's, and the host kernel's KVM paths) is translated again by QEMU's
+# TCG first, which costs more than a short run itself (vmm's first power-
+# off after the boots of a round took ~200 ms, a repeat ~60 ms). Both
+# VMMs get the same warm-up; a host that starts VMs by the hundred is
+# warm too.
 exit_run() {
 	_c=$1
 	shift
+	settle
+	"$@" </dev/null >/dev/null 2>&1
 	settle
 	: >"$D/t"
 	"$TIMEIT" "$D/t" "$@" </dev/null >/dev/null 2>"$D/err"
