@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -331,21 +332,22 @@ int sandbox_prepare(enum sandbox_mode mode)
 
 static pthread_t prepare_thread;
 static int prepare_running, prepare_ret;
-static enum sandbox_mode prepare_mode;
 
-static void *prepare_main(void *unused)
+static void *prepare_main(void *mode)
 {
-	(void)unused;
-	prepare_ret = sandbox_prepare(prepare_mode);
+	prepare_ret = sandbox_prepare((enum sandbox_mode)(uintptr_t)mode);
 	return NULL;
 }
 
 void sandbox_prepare_start(enum sandbox_mode mode)
 {
-	prepare_mode = mode;
-	/* The helper inherits the caller's signal mask: it takes none. */
-	prepare_running =
-		pthread_create(&prepare_thread, NULL, prepare_main, NULL) == 0;
+	/*
+	 * "off" builds nothing: no thread for it. The helper inherits the
+	 * caller's signal mask: it takes none.
+	 */
+	prepare_running = mode != SANDBOX_OFF &&
+			  pthread_create(&prepare_thread, NULL, prepare_main,
+					 (void *)(uintptr_t)mode) == 0;
 	if (!prepare_running)
 		prepare_ret = sandbox_prepare(mode);
 }

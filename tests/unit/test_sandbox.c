@@ -107,11 +107,7 @@ START_TEST(enter_before_prepare_fails)
 }
 END_TEST
 
-/*
- * Built on a helper thread while the VM is set up: once waited for, the
- * filters are the same ones (a refused call kills; an allowed one
- * passes), and the helper thread is gone.
- */
+/* The threads of this process. */
 static int count_threads(void)
 {
 	DIR *d = opendir("/proc/self/task");
@@ -125,6 +121,11 @@ static int count_threads(void)
 	return n;
 }
 
+/*
+ * Built on a helper thread while the VM is set up: once waited for, the
+ * filters are the same ones (a refused call kills; an allowed one
+ * passes), and the helper thread is gone.
+ */
 START_TEST(prepared_in_the_background)
 {
 	int fds[2], n = -1, threads = count_threads();
