@@ -11,6 +11,56 @@
 #define MADV_POPULATE_WRITE 23 /* Linux 5.14 */
 #endif
 
+uint64_t guest_mem_block_size(void)
+{
+	uint64_t psz = (uint64_t)sysconf(_SC_PAGESIZE);
+
+	/* What one page of 8-byte table entries maps: 2 MiB with 4 KiB pages,
+	 * 32 MiB with 16 KiB, 512 MiB with 64 KiB. */
+	return psz * (psz / 8);
+}
+
+/*
+ * Map @size bytes read-write at an address aligned to a page-table block.
+ * KVM maps guest RAM at stage 2 with block entries only where the host
+ * address and the IPA agree modulo the block size, and transparent huge
+ * pages back only block-aligned ranges; mmap() itself promises 4 KiB.
+ * RAM's IPA base is block-aligned, so this makes its whole range eligible.
+ * Reserve one block more than needed with no access, map the aligned part
+ * over it, and unmap the head and tail that are left.
+ */
+static void *map_aligned(uint64_t size, int flags, int fd)
+{
+	uint64_t align = guest_mem_block_size(), span = size + align;
+	uintptr_t res, start;
+	void *p;
+	int err;
+
+	if (span < size || span > SIZE_MAX) {
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	p = mmap(NULL, span, PROT_NONE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return MAP_FAILED;
+	res = (uintptr_t)p;
+	start = (res + align - 1) & ~(uintptr_t)(align - 1);
+	p = mmap((void *)start, size, PROT_READ | PROT_WRITE, flags | MAP_FIXED,
+		 fd, 0);
+	if (p == MAP_FAILED) {
+		err = errno;
+		munmap((void *)res, span);
+		errno = err;
+		return MAP_FAILED;
+	}
+	if (start > res)
+		munmap((void *)res, start - res);
+	if (res + span > start + size)
+		munmap((void *)(start + size), res + span - (start + size));
+	return p;
+}
+
 static void *map_memfd(uint64_t size)
 {
 	int fd = memfd_create("vmm-guest-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING);
@@ -23,8 +73,7 @@ static void *map_memfd(uint64_t size)
 	if (ftruncate(fd, (off_t)size) == 0 &&
 	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) ==
 		    0)
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_SHARED | MAP_NORESERVE, fd, 0);
+		p = map_aligned(size, MAP_SHARED | MAP_NORESERVE, fd);
 	err = errno;
 	close(fd); /* the mapping keeps the file */
 	errno = err;
@@ -59,14 +108,15 @@ int guest_mem_alloc_backend(struct guest_mem *mem, gpa_t base, uint64_t size,
 		break;
 	case GUEST_MEM_HUGETLB:
 		/* No NORESERVE: a missing huge page must fail here, not as a
-		 * SIGBUS when the guest first touches it. */
+		 * SIGBUS when the guest first touches it. The kernel aligns
+		 * it to the huge page size itself. */
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
 		break;
 	default:
 		/* NORESERVE: RAM the guest never touches costs nothing. */
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		p = map_aligned(
+			size, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1);
 		break;
 	}
 	if (p == MAP_FAILED)

@@ -23,8 +23,17 @@ struct guest_mem {
 /*
  * guest_mem_alloc() - map @size bytes of anonymous, zeroed memory for a guest
  * RAM region at @base. Returns 0 or -errno. Release with guest_mem_free().
+ * The mapping starts on a guest_mem_block_size() boundary, so that with a
+ * block-aligned @base KVM can map it at stage 2 with block entries.
  */
 int guest_mem_alloc(struct guest_mem *mem, gpa_t base, uint64_t size);
+
+/*
+ * guest_mem_block_size() - the size one page-table page maps, for the host's
+ * page size (2 MiB with 4 KiB pages): a transparent huge page, and a stage-2
+ * block.
+ */
+uint64_t guest_mem_block_size(void);
 
 enum guest_mem_backend {
 	GUEST_MEM_ANON = 0, /* the values of enum config_mem_backend */

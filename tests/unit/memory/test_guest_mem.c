@@ -6,6 +6,9 @@
 #include "memory/guest_mem.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "memory/layout.h"
 #include "unit.h"
@@ -171,6 +174,69 @@ START_TEST(backends_are_zeroed_ram)
 }
 END_TEST
 
+/* Bytes of this process's mappings; of those with no access, in @none. */
+static uint64_t mapped_bytes(uint64_t *none)
+{
+	FILE *f = fopen("/proc/self/maps", "r");
+	unsigned long lo, hi;
+	char perms[8], line[512];
+	uint64_t all = 0;
+
+	ck_assert_ptr_nonnull(f);
+	*none = 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) != 3)
+			continue;
+		all += hi - lo;
+		if (!strcmp(perms, "---p"))
+			*none += hi - lo;
+	}
+	fclose(f);
+	return all;
+}
+
+/*
+ * KVM maps RAM with stage-2 blocks only if host address and IPA agree
+ * modulo the block size: every mapping starts on a block boundary, and
+ * the reservation that got it there leaves nothing behind.
+ */
+START_TEST(ram_starts_on_a_block)
+{
+	static const enum guest_mem_backend b[] = { GUEST_MEM_ANON,
+						    GUEST_MEM_MEMFD };
+	static const uint64_t sizes[] = { SZ_4K, SZ_2M, 3 * SZ_2M + SZ_64K,
+					  64 * SZ_1M };
+	uint64_t block = guest_mem_block_size();
+
+	ck_assert_uint_eq(block, (uint64_t)sysconf(_SC_PAGESIZE) *
+					 ((uint64_t)sysconf(_SC_PAGESIZE) / 8));
+	for (unsigned int i = 0; i < 2; i++) {
+		for (unsigned int j = 0; j < 4; j++) {
+			struct guest_mem m2;
+			uint64_t none0, none1, none2, all0, all1, all2;
+			uint8_t *p;
+
+			all0 = mapped_bytes(&none0);
+			ck_assert_int_eq(guest_mem_alloc_backend(
+						 &m2, BASE, sizes[j], b[i], 0),
+					 0);
+			all1 = mapped_bytes(&none1);
+			p = m2.hva;
+			ck_assert_msg((uintptr_t)p % block == 0,
+				      "backend %u: RAM at %p", i, (void *)p);
+			ck_assert_uint_eq(none1, none0);
+			ck_assert_uint_eq(all1, all0 + sizes[j]);
+			p[0] = 1;
+			p[sizes[j] - 1] = 2;
+			guest_mem_free(&m2);
+			all2 = mapped_bytes(&none2);
+			ck_assert_uint_eq(all2, all0);
+			ck_assert_uint_eq(none2, none0);
+		}
+	}
+}
+END_TEST
+
 START_TEST(free_leaves_caller_memory)
 {
 	guest_mem_free(&mem);
@@ -224,7 +290,7 @@ static Suite *guest_mem_suite(void)
 		       one_byte_past_end, below_base, len_overflow, len_zero,
 		       read_write_inside, read_write_outside_fault,
 		       alloc_is_zeroed_ram, backends_are_zeroed_ram,
-		       free_leaves_caller_memory);
+		       ram_starts_on_a_block, free_leaves_caller_memory);
 	suite_add_tcase(s, tc);
 	unit_add_tests(layout, ipa_bits_examples, ipa_bits_cover_ram,
 		       ipa_bits_overflow);
