@@ -215,16 +215,23 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 	return (v + a - 1) & ~(a - 1);
 }
 
-/* Try DTB and initrd below @top (an offset into RAM). 0 if they fit. */
+/*
+ * Try DTB and initrd below @top (an offset into RAM). 0 if they fit. The
+ * DTB takes the top of the last whole 2 MiB block below @top, so it never
+ * crosses a 2 MiB boundary (which Linux before 4.2 required), and the
+ * initrd ends right below it. Packed like this they touch as few 2 MiB
+ * blocks as they can: with transparent huge pages the host zeroes a whole
+ * block before its first byte is written.
+ */
 static int place_below(uint64_t top, uint64_t kernel_end_off,
-		       uint64_t initrd_size, uint64_t *dtb_off,
-		       uint64_t *initrd_off)
+		       uint64_t initrd_size, uint64_t dtb_max,
+		       uint64_t *dtb_off, uint64_t *initrd_off)
 {
-	uint64_t dtb, initrd;
+	uint64_t end = align_down(top, SZ_2M), dtb, initrd;
 
-	if (top < SZ_2M)
+	if (end < SZ_2M)
 		return -ENOSPC;
-	dtb = align_down(top - SZ_2M, SZ_2M);
+	dtb = align_down(end - (dtb_max ? dtb_max : 1), SZ_4K);
 	if (dtb < kernel_end_off)
 		return -ENOSPC;
 	initrd = dtb;
@@ -257,19 +264,21 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 	kernel_off = img->text_offset;
 	kernel_end_off = align_up(kernel_off + span, SZ_4K);
 	if (kernel_end_off > ram_size ||
-	    (place_below(window, kernel_end_off, initrd_size, &dtb_off,
+	    (place_below(window, kernel_end_off, initrd_size, dtb_max, &dtb_off,
 			 &initrd_off) &&
-	     place_below(ram_size, kernel_end_off, initrd_size, &dtb_off,
-			 &initrd_off))) {
+	     place_below(ram_size, kernel_end_off, initrd_size, dtb_max,
+			 &dtb_off, &initrd_off))) {
 		char initrd[48] = "";
 
 		if (initrd_size)
 			snprintf(initrd, sizeof(initrd), ", initrd (%.1f MiB)",
 				 MIB(initrd_size));
 		log_why(why, why_len,
-			"kernel (%.1f MiB with BSS)%s and device tree (2 MiB) "
-			"do not fit in %.0f MiB of RAM; give more --mem",
-			MIB(span), initrd, MIB(ram_size));
+			"kernel (%.1f MiB with BSS)%s and device tree "
+			"(%.0f KiB) do not fit in %.0f MiB of RAM; give more "
+			"--mem",
+			MIB(span), initrd, (double)dtb_max / 1024,
+			MIB(ram_size));
 		return -ENOSPC;
 	}
 	out->kernel = ram_base + kernel_off;

@@ -55,17 +55,18 @@ struct boot_layout {
 	gpa_t kernel_end; /* end of image_size (BSS included) */
 	gpa_t initrd;	  /* 0 when there is none */
 	uint64_t initrd_size;
-	gpa_t dtb; /* 2 MiB aligned, DT_MAX_SIZE reserved */
+	gpa_t dtb; /* 4 KiB aligned, dtb_max bytes inside one 2 MiB block */
 	uint64_t dtb_max;
 };
 
 /*
  * loader_place() - where the kernel, initrd and DTB go in RAM of @ram_size
  * bytes at @ram_base. The kernel sits at the 2 MiB aligned RAM base plus
- * text_offset; the DTB (@dtb_max bytes, at most 2 MiB) in the last 2 MiB
- * block below the top of the first 512 MiB (or of RAM if smaller) and the
- * initrd right below it; if that collides with the kernel and RAM is
- * larger, the top of RAM is tried. Returns 0, or -ENOSPC with the reason.
+ * text_offset; the DTB (@dtb_max bytes, at most 2 MiB) at the top of the
+ * last whole 2 MiB block below the top of the first 512 MiB (or of RAM if
+ * smaller) and the initrd right below it, both 4 KiB aligned; if that
+ * collides with the kernel and RAM is larger, the top of RAM is tried.
+ * Returns 0, or -ENOSPC with the reason.
  */
 int loader_place(gpa_t ram_base, uint64_t ram_size,
 		 const struct arm64_image *img, uint64_t initrd_size,

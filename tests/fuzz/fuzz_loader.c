@@ -118,10 +118,13 @@ static int place_checked(uint64_t ram_size, const struct arm64_image *img,
 	CHECK(l->kernel_end >= l->kernel + span);
 	CHECK(l->kernel_end % SZ_4K == 0);
 	CHECK(l->kernel_end <= end);
-	/* The DTB: 2 MiB aligned, inside RAM, clear of the kernel. */
+	/* The DTB: page aligned, in one 2 MiB block, inside RAM, clear of
+	 * the kernel. */
 	CHECK(l->dtb_max == dtb_max);
-	CHECK(l->dtb % SZ_2M == 0);
-	CHECK(l->dtb >= base && l->dtb + SZ_2M <= end); /* its whole block */
+	CHECK(l->dtb % SZ_4K == 0);
+	CHECK(l->dtb >= base && l->dtb <= end &&
+	      (dtb_max ? dtb_max : 1) <= end - l->dtb);
+	CHECK(l->dtb / SZ_2M == (l->dtb + (dtb_max ? dtb_max : 1) - 1) / SZ_2M);
 	CHECK(disjoint(l->kernel, l->kernel_end - l->kernel, l->dtb,
 		       dtb_max ? dtb_max : 1));
 	/* The initrd: inside RAM, clear of both. */
