@@ -38,30 +38,45 @@ static uint64_t get_le64(const uint8_t *p)
  * section table says how many bytes of the file the kernel needs, which
  * the arm64 header alone cannot tell: that is how a truncated Image is
  * caught before it boots and dies silently.
+ *
+ * @buf holds the first @len bytes of a file of @file_len. Returns 0,
+ * -ENOEXEC with the reason, or -EAGAIN when the headers lie past @len
+ * (only when @len < @file_len): the caller then reads the whole file.
  */
-static int check_pe_sections(const uint8_t *buf, size_t len, char *why,
-			     size_t why_len)
+static int check_pe_sections(const uint8_t *buf, size_t len, size_t file_len,
+			     char *why, size_t why_len)
 {
 	uint64_t pe, nsec, opt, sec, need = 0;
 
 	if (len < 2 || buf[0] != 'M' || buf[1] != 'Z')
 		return 0;
 	pe = get_le32(buf + 60);
-	if (pe > len || len - pe < 24 || memcmp(buf + pe, "PE\0\0", 4) != 0) {
+	if (pe > len || len - pe < 24) {
+		if (len < file_len)
+			return -EAGAIN;
 		log_why(why, why_len,
 			"truncated or corrupt: PE/COFF header at offset "
 			"%" PRIu64 " is missing (file is %zu bytes)",
-			pe, len);
+			pe, file_len);
+		return -ENOEXEC;
+	}
+	if (memcmp(buf + pe, "PE\0\0", 4) != 0) {
+		log_why(why, why_len,
+			"truncated or corrupt: PE/COFF header at offset "
+			"%" PRIu64 " is missing (file is %zu bytes)",
+			pe, file_len);
 		return -ENOEXEC;
 	}
 	nsec = get_le16(buf + pe + 6);
 	opt = get_le16(buf + pe + 20);
 	sec = pe + 24 + opt;
 	if (sec > len || (len - sec) / 40 < nsec) {
+		if (len < file_len)
+			return -EAGAIN;
 		log_why(why, why_len,
 			"truncated: PE/COFF section table ends past the end of "
 			"the file (%zu bytes)",
-			len);
+			file_len);
 		return -ENOEXEC;
 	}
 	for (uint64_t i = 0; i < nsec; i++) {
@@ -71,18 +86,19 @@ static int check_pe_sections(const uint8_t *buf, size_t len, char *why,
 		if (end > need)
 			need = end;
 	}
-	if (need > len) {
+	if (need > file_len) {
 		log_why(why, why_len,
 			"truncated: file is %zu bytes, its sections need "
 			"%" PRIu64,
-			len, need);
+			file_len, need);
 		return -ENOEXEC;
 	}
 	return 0;
 }
 
-int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
-		       char *why, size_t why_len)
+/* loader_parse_image() on the first @len bytes of a file of @file_len. */
+static int parse_head(const uint8_t *buf, size_t len, size_t file_len,
+		      struct arm64_image *img, char *why, size_t why_len)
 {
 	uint32_t magic;
 
@@ -90,7 +106,7 @@ int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
 		log_why(why, why_len,
 			"truncated: file is %zu bytes, an arm64 Image header "
 			"needs %d",
-			len, ARM64_IMAGE_HDR_SIZE);
+			file_len, ARM64_IMAGE_HDR_SIZE);
 		return -ENOEXEC;
 	}
 	magic = get_le32(buf + 56);
@@ -104,7 +120,7 @@ int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
 	img->text_offset = get_le64(buf + 8);
 	img->image_size = get_le64(buf + 16);
 	img->flags = get_le64(buf + 24);
-	img->file_size = len;
+	img->file_size = file_len;
 	if (img->image_size == 0) {
 		log_why(why, why_len,
 			"Image header has image_size 0 (a kernel older than "
@@ -130,7 +146,13 @@ int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
 			img->image_size);
 		return -ENOEXEC;
 	}
-	return check_pe_sections(buf, len, why, why_len);
+	return check_pe_sections(buf, len, file_len, why, why_len);
+}
+
+int loader_parse_image(const uint8_t *buf, size_t len, struct arm64_image *img,
+		       char *why, size_t why_len)
+{
+	return parse_head(buf, len, len, img, why, why_len);
 }
 
 int loader_is_gzip(const uint8_t *buf, size_t len)
@@ -290,14 +312,14 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 	return 0;
 }
 
-/* Read a whole regular file of at most @max bytes. 0 or -errno. */
-static int read_file(const char *path, uint64_t max, uint8_t **out,
-		     size_t *out_len, char *why, size_t why_len,
-		     const char *what)
+/*
+ * Open the regular, non-empty file @path of at most @max bytes. 0 or
+ * -errno, with the reason naming @what and @path.
+ */
+static int open_file(const char *path, uint64_t max, const char *what,
+		     int *out_fd, size_t *out_len, char *why, size_t why_len)
 {
 	struct stat st;
-	uint8_t *buf;
-	size_t done = 0;
 	int fd, ret;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -333,51 +355,100 @@ static int read_file(const char *path, uint64_t max, uint8_t **out,
 		log_why(why, why_len, "%s '%s': file is empty", what, path);
 		goto err_close;
 	}
-	buf = malloc(st.st_size);
-	if (!buf) {
-		ret = -ENOMEM;
-		log_why(why, why_len, "%s '%s': out of memory", what, path);
-		goto err_close;
-	}
-	while (done < (size_t)st.st_size) {
-		ssize_t n = read(fd, buf + done, st.st_size - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			log_why(why, why_len, "%s '%s': read failed: %s", what,
-				path, strerror(-ret));
-			free(buf);
-			goto err_close;
-		}
-		done += n;
-	}
-	close(fd);
-	*out = buf;
-	*out_len = done;
+	*out_fd = fd;
+	*out_len = (size_t)st.st_size;
 	return 0;
 err_close:
 	close(fd);
 	return ret;
 }
 
+/* Read exactly @len bytes at offset 0 of @fd. 0, -errno, or -EIO if short. */
+static int read_all(int fd, uint8_t *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = pread(fd, buf + done, len - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		done += (size_t)n;
+	}
+	return 0;
+}
+
+static const char *read_error(int ret)
+{
+	return ret == -EIO ? "file is shorter than when it was opened"
+			   : strerror(-ret);
+}
+
+/* The whole kernel file into the heap, for gunzip or a deep PE header. */
+static int read_kernel_to_heap(struct boot_files *bf, char *why, size_t why_len)
+{
+	uint8_t *buf = malloc(bf->kernel_len);
+	int ret;
+
+	if (!buf) {
+		log_why(why, why_len, "kernel '%s': out of memory",
+			bf->kernel_path);
+		return -ENOMEM;
+	}
+	ret = read_all(bf->kernel_fd, buf, bf->kernel_len);
+	if (ret) {
+		log_why(why, why_len, "kernel '%s': read failed: %s",
+			bf->kernel_path, read_error(ret));
+		free(buf);
+		return ret;
+	}
+	close(bf->kernel_fd);
+	bf->kernel_fd = -1;
+	bf->kernel = buf;
+	return 0;
+}
+
+void loader_files_init(struct boot_files *bf)
+{
+	memset(bf, 0, sizeof(*bf));
+	bf->kernel_fd = bf->initrd_fd = -1;
+}
+
 int loader_read_files(const char *kernel_path, const char *initrd_path,
 		      uint64_t ram_size, struct boot_files *bf, char *why,
 		      size_t why_len)
 {
+	uint8_t head[LOADER_HEAD_SIZE];
+	size_t head_len;
 	char reason[256];
 	int ret;
 
-	memset(bf, 0, sizeof(*bf));
-	ret = read_file(kernel_path, ram_size, &bf->kernel, &bf->kernel_len,
-			why, why_len, "kernel");
+	loader_files_init(bf);
+	bf->kernel_path = kernel_path;
+	bf->initrd_path = initrd_path;
+	ret = open_file(kernel_path, ram_size, "kernel", &bf->kernel_fd,
+			&bf->kernel_len, why, why_len);
 	if (ret)
 		return ret;
-	if (loader_is_gzip(bf->kernel, bf->kernel_len)) {
+	head_len =
+		bf->kernel_len < sizeof(head) ? bf->kernel_len : sizeof(head);
+	ret = read_all(bf->kernel_fd, head, head_len);
+	if (ret) {
+		log_why(why, why_len, "kernel '%s': read failed: %s",
+			kernel_path, read_error(ret));
+		goto err_free;
+	}
+	if (loader_is_gzip(head, head_len)) {
 		uint8_t *raw;
 		size_t raw_len;
 
+		ret = read_kernel_to_heap(bf, why, why_len);
+		if (ret)
+			goto err_free;
 		ret = loader_gunzip(bf->kernel, bf->kernel_len, ram_size, &raw,
 				    &raw_len, reason, sizeof(reason));
 		if (ret) {
@@ -389,17 +460,28 @@ int loader_read_files(const char *kernel_path, const char *initrd_path,
 		bf->kernel = raw;
 		bf->kernel_len = raw_len;
 		bf->kernel_was_gzip = 1;
+		ret = loader_parse_image(raw, raw_len, &bf->img, reason,
+					 sizeof(reason));
+	} else {
+		ret = parse_head(head, head_len, bf->kernel_len, &bf->img,
+				 reason, sizeof(reason));
+		if (ret == -EAGAIN) {
+			ret = read_kernel_to_heap(bf, why, why_len);
+			if (ret)
+				goto err_free;
+			ret = loader_parse_image(bf->kernel, bf->kernel_len,
+						 &bf->img, reason,
+						 sizeof(reason));
+		}
 	}
-	ret = loader_parse_image(bf->kernel, bf->kernel_len, &bf->img, reason,
-				 sizeof(reason));
 	if (ret) {
 		log_why(why, why_len, "kernel '%s'%s: %s", kernel_path,
 			bf->kernel_was_gzip ? " (after gunzip)" : "", reason);
 		goto err_free;
 	}
 	if (initrd_path) {
-		ret = read_file(initrd_path, ram_size, &bf->initrd,
-				&bf->initrd_len, why, why_len, "initrd");
+		ret = open_file(initrd_path, ram_size, "initrd", &bf->initrd_fd,
+				&bf->initrd_len, why, why_len);
 		if (ret)
 			goto err_free;
 	}
@@ -412,20 +494,44 @@ err_free:
 void loader_free_files(struct boot_files *bf)
 {
 	free(bf->kernel);
-	free(bf->initrd);
-	memset(bf, 0, sizeof(*bf));
+	if (bf->kernel_fd >= 0)
+		close(bf->kernel_fd);
+	if (bf->initrd_fd >= 0)
+		close(bf->initrd_fd);
+	loader_files_init(bf);
 }
 
 int loader_copy(const struct guest_mem *mem, const struct boot_files *bf,
-		const struct boot_layout *layout)
+		const struct boot_layout *layout, char *why, size_t why_len)
 {
+	uint8_t *kernel = guest_mem_ptr(mem, layout->kernel, bf->kernel_len);
+	uint8_t *initrd = NULL;
 	int ret;
 
-	ret = guest_mem_write(mem, layout->kernel, bf->kernel, bf->kernel_len);
-	if (ret)
-		return ret;
-	if (bf->initrd_len)
-		ret = guest_mem_write(mem, layout->initrd, bf->initrd,
-				      bf->initrd_len);
-	return ret;
+	if (bf->initrd_len) {
+		initrd = guest_mem_ptr(mem, layout->initrd, bf->initrd_len);
+		if (!initrd)
+			return -EFAULT;
+	}
+	if (!kernel)
+		return -EFAULT;
+	if (bf->kernel) {
+		memcpy(kernel, bf->kernel, bf->kernel_len);
+	} else {
+		ret = read_all(bf->kernel_fd, kernel, bf->kernel_len);
+		if (ret) {
+			log_why(why, why_len, "kernel '%s': read failed: %s",
+				bf->kernel_path, read_error(ret));
+			return -EIO;
+		}
+	}
+	if (initrd) {
+		ret = read_all(bf->initrd_fd, initrd, bf->initrd_len);
+		if (ret) {
+			log_why(why, why_len, "initrd '%s': read failed: %s",
+				bf->initrd_path, read_error(ret));
+			return -EIO;
+		}
+	}
+	return 0;
 }

@@ -73,20 +73,36 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 		 uint64_t dtb_max, struct boot_layout *out, char *why,
 		 size_t why_len);
 
+/*
+ * The boot payloads between the checks and the copy into guest RAM. A raw
+ * Image and the initrd stay in their files (@kernel_fd, @initrd_fd) and are
+ * read straight into guest RAM, as kvmtool and Firecracker do: no heap
+ * copy of tens of MiB on the way. Only a gzip Image, or one whose PE/COFF
+ * header lies past the first LOADER_HEAD_SIZE bytes, is held in @kernel.
+ */
 struct boot_files {
-	uint8_t *kernel; /* the (decompressed) Image */
+	uint8_t *kernel; /* the (decompressed) Image, or NULL: in kernel_fd */
 	size_t kernel_len;
+	int kernel_fd; /* -1 when closed */
 	int kernel_was_gzip;
 	struct arm64_image img;
-	uint8_t *initrd;
+	int initrd_fd; /* -1 when there is none */
 	size_t initrd_len;
+	const char *kernel_path, *initrd_path; /* the caller's, for reasons */
 };
 
+/* Bytes of a raw Image read up front for its headers. */
+#define LOADER_HEAD_SIZE 4096
+
+/* loader_files_init() - an empty @bf (no files open). */
+void loader_files_init(struct boot_files *bf);
+
 /*
- * loader_read_files() - read the kernel (decompressing a gzip Image) and
+ * loader_read_files() - open the kernel (decompressing a gzip Image) and
  * the optional initrd (@initrd_path may be NULL) and validate the kernel.
  * @ram_size bounds what is worth reading. Returns 0, or -errno with a
- * one-line reason naming the file in @why. Free with loader_free_files().
+ * one-line reason naming the file in @why. On success the files stay open
+ * until loader_free_files().
  */
 int loader_read_files(const char *kernel_path, const char *initrd_path,
 		      uint64_t ram_size, struct boot_files *bf, char *why,
@@ -94,10 +110,13 @@ int loader_read_files(const char *kernel_path, const char *initrd_path,
 void loader_free_files(struct boot_files *bf);
 
 /*
- * loader_copy() - copy kernel and initrd into guest RAM at @layout. Every
- * address goes through the guest memory bounds checks. 0 or -EFAULT.
+ * loader_copy() - put kernel and initrd into guest RAM at @layout. Every
+ * address goes through the guest memory bounds checks. Returns 0, -EFAULT
+ * (a range outside RAM: nothing is written), or -EIO when a file no
+ * longer holds the bytes it had when it was checked (with the reason,
+ * naming the file, in @why).
  */
 int loader_copy(const struct guest_mem *mem, const struct boot_files *bf,
-		const struct boot_layout *layout);
+		const struct boot_layout *layout, char *why, size_t why_len);
 
 #endif

@@ -766,9 +766,17 @@ static int vm_dump_dtb(struct vm *vm, const void *fdt, size_t size)
 static int vm_load(struct vm *vm)
 {
 	void *dtb = guest_mem_ptr(&vm->mem, vm->layout.dtb, DT_MAX_SIZE);
+	char why[512];
 	int ret;
 
-	if (!dtb || loader_copy(&vm->mem, &vm->boot, &vm->layout)) {
+	ret = dtb ? loader_copy(&vm->mem, &vm->boot, &vm->layout, why,
+				sizeof(why))
+		  : -EFAULT;
+	if (ret == -EIO) {
+		pr_err("%s", why);
+		return VMM_EXIT_BAD_INPUT;
+	}
+	if (ret) {
 		pr_err("internal: boot layout outside guest RAM");
 		return VMM_EXIT_INTERNAL;
 	}
@@ -1375,6 +1383,7 @@ int vm_run(const struct vm_config *cfg)
 	vm->grace_src.fd = vm->release_src.fd = -1;
 	vm->drain_src.fd = -1;
 	vm->con.ready_src.fd = -1;
+	loader_files_init(&vm->boot);
 	clock_gettime(CLOCK_MONOTONIC, &vm->started);
 	/*
 	 * Block the signals we handle (via signalfd) and the vCPU kick signal

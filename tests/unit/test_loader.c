@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Tests for vmm/loader.c: Image header checks, gunzip, placement in RAM,
- * reading the files and copying them into (malloc'd) guest RAM.
+ * opening the files and reading them into (malloc'd) guest RAM.
  */
 #include "loader.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "fake_image.h"
 #include "fdt/dt.h"
@@ -430,13 +432,29 @@ START_TEST(read_bad_kernel_named)
 }
 END_TEST
 
+/* @bf placed in @ram_size of fresh RAM and copied there; caller frees. */
+static uint8_t *load(struct boot_files *bf, uint64_t ram_size,
+		     struct boot_layout *l)
+{
+	uint8_t *ram = calloc(1, ram_size);
+	struct guest_mem mem;
+
+	ck_assert_ptr_nonnull(ram);
+	ck_assert_int_eq(place(ram_size, &bf->img, bf->initrd_len, l), 0);
+	guest_mem_init_from(&mem, RAM_BASE, ram, ram_size);
+	why[0] = '\0';
+	ck_assert_int_eq(loader_copy(&mem, bf, l, why, sizeof(why)), 0);
+	return ram;
+}
+
 START_TEST(read_gzip_kernel_and_initrd)
 {
 	size_t len = 2 * MiB + 100, gz_len;
 	uint8_t *raw = make_image(len, 0, 4 * MiB, 0);
-	uint8_t *gz = gzip(raw, len, &gz_len);
+	uint8_t *gz = gzip(raw, len, &gz_len), *ram;
 	char kpath[64], ipath[64];
 	struct boot_files bf;
+	struct boot_layout l;
 
 	temp_file(kpath, "Image.gz", gz, gz_len);
 	temp_file(ipath, "initrd", "initrd!", 7);
@@ -444,18 +462,147 @@ START_TEST(read_gzip_kernel_and_initrd)
 	ck_assert_int_eq(bf.kernel_was_gzip, 1);
 	ck_assert_uint_eq(bf.kernel_len, len);
 	ck_assert_mem_eq(bf.kernel, raw, len);
+	ck_assert_int_eq(bf.kernel_fd, -1); /* read, inflated, closed */
 	ck_assert_uint_eq(bf.img.image_size, 4 * MiB);
 	ck_assert_uint_eq(bf.initrd_len, 7);
-	ck_assert_mem_eq(bf.initrd, "initrd!", 7);
+	ram = load(&bf, 64 * MiB, &l);
+	ck_assert_mem_eq(ram + (l.kernel - RAM_BASE), raw, len);
+	ck_assert_mem_eq(ram + (l.initrd - RAM_BASE), "initrd!", 7);
 	loader_free_files(&bf);
-	/* The same Image uncompressed. */
+	free(ram);
+	free(gz);
+	free(raw);
+}
+END_TEST
+
+/*
+ * A raw Image and the initrd are not read into the heap: only their
+ * headers are read up front, the rest goes from the file to guest RAM.
+ */
+START_TEST(read_raw_kernel_straight_to_ram)
+{
+	size_t len = 2 * MiB + 100, ilen = 300 * 1000;
+	uint8_t *raw = make_image(len, 0x80000, 4 * MiB, 0);
+	uint8_t *initrd = make_image(ilen, 0, 1, 0), *ram;
+	char kpath[64], ipath[64];
+	struct boot_files bf;
+	struct boot_layout l;
+
+	make_pe(raw, 0x10000, (uint32_t)(len - 0x10000));
+	temp_file(kpath, "Image", raw, len);
+	temp_file(ipath, "initrd", initrd, ilen);
+	ck_assert_int_eq(read_files(kpath, ipath, 64 * MiB, &bf), 0);
+	ck_assert_int_eq(bf.kernel_was_gzip, 0);
+	ck_assert_ptr_null(bf.kernel);
+	ck_assert_int_ge(bf.kernel_fd, 0);
+	ck_assert_int_ge(bf.initrd_fd, 0);
+	ck_assert_uint_eq(bf.kernel_len, len);
+	ck_assert_uint_eq(bf.img.file_size, len);
+	ck_assert_uint_eq(bf.img.text_offset, 0x80000);
+	ck_assert_uint_eq(bf.initrd_len, ilen);
+	ram = load(&bf, 64 * MiB, &l);
+	ck_assert_uint_eq(l.kernel, RAM_BASE + 0x80000);
+	ck_assert_mem_eq(ram + (l.kernel - RAM_BASE), raw, len);
+	ck_assert_mem_eq(ram + (l.initrd - RAM_BASE), initrd, ilen);
+	ck_assert_uint_eq(ram[l.kernel - RAM_BASE + len], 0);
+	ck_assert_uint_eq(ram[l.initrd - RAM_BASE + ilen], 0);
+	loader_free_files(&bf);
+	ck_assert_int_eq(bf.kernel_fd, -1);
+	ck_assert_int_eq(bf.initrd_fd, -1);
+	free(ram);
+	free(initrd);
+	/* No initrd: none is opened, none is copied. */
+	ck_assert_int_eq(read_files(kpath, NULL, 64 * MiB, &bf), 0);
+	ck_assert_int_eq(bf.initrd_fd, -1);
+	ck_assert_uint_eq(bf.initrd_len, 0);
+	ram = load(&bf, 64 * MiB, &l);
+	ck_assert_mem_eq(ram + (l.kernel - RAM_BASE), raw, len);
+	loader_free_files(&bf);
+	free(ram);
+	free(raw);
+}
+END_TEST
+
+/* Truncation is still caught from the headers alone, before any copy. */
+START_TEST(read_truncated_pe_kernel)
+{
+	size_t len = MiB;
+	uint8_t *raw = make_image(len, 0, 4 * MiB, 0);
+	struct boot_files bf;
+	char kpath[64];
+
+	make_pe(raw, 0x10000, (uint32_t)len); /* needs 64 KiB more */
+	temp_file(kpath, "Image", raw, len);
+	ck_assert_int_eq(read_files(kpath, NULL, 64 * MiB, &bf), -ENOEXEC);
+	ck_assert_str_contains(why, kpath);
+	ck_assert_str_contains(why, "truncated");
+	ck_assert_int_eq(bf.kernel_fd, -1);
+	free(raw);
+}
+END_TEST
+
+/*
+ * A PE/COFF header past the bytes read up front (legal, if odd): the
+ * kernel is read whole and checked as before.
+ */
+START_TEST(read_deep_pe_header)
+{
+	size_t len = 256 * 1024;
+	uint8_t *raw = make_image(len, 0, MiB, 0);
+	uint8_t *tmp = make_image(4096, 0, MiB, 0), *ram;
+	const uint32_t pe = 0x20000;
+	struct boot_files bf;
+	struct boot_layout l;
+	char kpath[64];
+
+	/* make_pe() writes at 0x40; move its header to @pe. */
+	make_pe(tmp, 0x1000, (uint32_t)(len - 0x1000));
+	memcpy(raw, tmp, 2);
+	memcpy(raw + pe, tmp + 0x40, 24 + 16 + 2 * 40);
+	put_le(raw + 60, pe, 4);
 	temp_file(kpath, "Image", raw, len);
 	ck_assert_int_eq(read_files(kpath, NULL, 64 * MiB, &bf), 0);
-	ck_assert_int_eq(bf.kernel_was_gzip, 0);
-	ck_assert_mem_eq(bf.kernel, raw, len);
-	ck_assert_ptr_null(bf.initrd);
+	ck_assert_ptr_nonnull(bf.kernel);
+	ck_assert_int_eq(bf.kernel_fd, -1);
+	ram = load(&bf, 64 * MiB, &l);
+	ck_assert_mem_eq(ram + (l.kernel - RAM_BASE), raw, len);
 	loader_free_files(&bf);
-	free(gz);
+	free(ram);
+	/* And cut short, it is refused. */
+	temp_file(kpath, "Image", raw, len - 1);
+	ck_assert_int_eq(read_files(kpath, NULL, 64 * MiB, &bf), -ENOEXEC);
+	ck_assert_str_contains(why, "truncated");
+	free(tmp);
+	free(raw);
+}
+END_TEST
+
+/* A file cut short after the checks: a clear error, not a half boot. */
+START_TEST(copy_file_shrank)
+{
+	size_t len = MiB;
+	uint8_t *raw = make_image(len, 0, 4 * MiB, 0);
+	uint8_t *ram = calloc(1, 64 * MiB);
+	char kpath[64], ipath[64];
+	struct boot_files bf;
+	struct boot_layout l;
+	struct guest_mem mem;
+
+	ck_assert_ptr_nonnull(ram);
+	temp_file(kpath, "Image", raw, len);
+	temp_file(ipath, "initrd", raw, len);
+	ck_assert_int_eq(read_files(kpath, ipath, 64 * MiB, &bf), 0);
+	ck_assert_int_eq(place(64 * MiB, &bf.img, bf.initrd_len, &l), 0);
+	guest_mem_init_from(&mem, RAM_BASE, ram, 64 * MiB);
+	ck_assert_int_eq(truncate(ipath, len / 2), 0);
+	ck_assert_int_eq(loader_copy(&mem, &bf, &l, why, sizeof(why)), -EIO);
+	ck_assert_str_contains(why, ipath);
+	ck_assert_str_contains(why, "shorter");
+	ck_assert_int_eq(truncate(kpath, 10), 0);
+	ck_assert_int_eq(loader_copy(&mem, &bf, &l, why, sizeof(why)), -EIO);
+	ck_assert_str_contains(why, kpath);
+	loader_free_files(&bf);
+	free(ram);
 	free(raw);
 }
 END_TEST
@@ -486,32 +633,37 @@ START_TEST(copy_lands_in_ram)
 	uint64_t ram_size = 16 * MiB;
 	uint8_t *ram = calloc(1, ram_size), *raw = make_image(MiB, 0, MiB, 0);
 	uint8_t initrd[5000];
-	struct boot_files bf = {
-		.kernel = raw,
-		.kernel_len = MiB,
-		.initrd = initrd,
-		.initrd_len = sizeof(initrd),
-	};
+	char ipath[64];
+	struct boot_files bf;
 	struct boot_layout l;
 	struct guest_mem mem;
 
 	ck_assert_ptr_nonnull(ram);
 	memset(initrd, 0x5a, sizeof(initrd));
+	temp_file(ipath, "initrd", initrd, sizeof(initrd));
+	loader_files_init(&bf);
+	bf.kernel = raw;
+	bf.kernel_len = MiB;
+	bf.initrd_fd = open(ipath, O_RDONLY | O_CLOEXEC);
+	bf.initrd_len = sizeof(initrd);
+	ck_assert_int_ge(bf.initrd_fd, 0);
 	ck_assert_int_eq(parse(raw, MiB, &bf.img), 0);
 	ck_assert_int_eq(place(ram_size, &bf.img, sizeof(initrd), &l), 0);
 	guest_mem_init_from(&mem, RAM_BASE, ram, ram_size);
-	ck_assert_int_eq(loader_copy(&mem, &bf, &l), 0);
+	ck_assert_int_eq(loader_copy(&mem, &bf, &l, why, sizeof(why)), 0);
 	ck_assert_mem_eq(ram + (l.kernel - RAM_BASE), raw, MiB);
 	ck_assert_mem_eq(ram + (l.initrd - RAM_BASE), initrd, sizeof(initrd));
 	/* Nothing else was written. */
 	ck_assert_uint_eq(ram[l.kernel - RAM_BASE + MiB], 0);
 	ck_assert_uint_eq(ram[l.initrd - RAM_BASE - 1], 0);
 	ck_assert_uint_eq(ram[l.initrd - RAM_BASE + sizeof(initrd)], 0);
-	/* A layout outside this RAM is refused, not written. */
+	/* A layout outside this RAM is refused, and nothing written. */
+	memset(ram, 0, ram_size);
 	l.initrd = RAM_BASE + ram_size - 100;
-	ck_assert_int_eq(loader_copy(&mem, &bf, &l), -EFAULT);
+	ck_assert_int_eq(loader_copy(&mem, &bf, &l, why, sizeof(why)), -EFAULT);
 	ck_assert_uint_eq(ram[ram_size - 1], 0);
-	free(raw);
+	ck_assert_uint_eq(ram[l.kernel - RAM_BASE], 0);
+	loader_free_files(&bf); /* frees raw */
 	free(ram);
 }
 END_TEST
@@ -532,12 +684,14 @@ static Suite *loader_suite(void)
 	unit_add_tests(place, place_kernel_at_text_offset,
 		       place_initrd_below_dtb, place_never_overlaps,
 		       place_too_small, place_initrd_and_dtb_packed,
-		       place_dtb_below_512m, place_big_initrd_at_top,
-		       copy_lands_in_ram);
+		       place_dtb_below_512m, place_big_initrd_at_top);
 	tcase_add_unchecked_fixture(files, make_tmpdir, remove_tmpdir);
-	unit_add_tests(files, read_missing_file, read_directory,
-		       read_empty_file, read_bad_kernel_named,
-		       read_gzip_kernel_and_initrd, read_larger_than_ram);
+	unit_add_tests(
+		files, read_missing_file, read_directory, read_empty_file,
+		read_bad_kernel_named, read_gzip_kernel_and_initrd,
+		read_raw_kernel_straight_to_ram, read_truncated_pe_kernel,
+		read_deep_pe_header, copy_file_shrank, read_larger_than_ram,
+		copy_lands_in_ram);
 	suite_add_tcase(s, image);
 	suite_add_tcase(s, gunzip);
 	suite_add_tcase(s, place);
