@@ -29,6 +29,8 @@ EXTRA=${VMM_BENCH_EXTRA_RUNS:-$RUNS}
 D=${VMM_BENCH_DIR:-build/bench}
 QROOT=${VMM_BENCH_QEMU:-build/qemu-arm64}
 PAR=${VMM_BENCH_PARALLEL:-4}
+# Timed runs a round of each start -> exit case (after one warm-up).
+EXIT_REPS=${VMM_BENCH_EXIT_REPS:-3}
 K=build/guest/Image
 I=build/guest/initramfs.cpio.gz
 PO=$D/poweroff.Image
@@ -135,7 +137,9 @@ qemu_run() {
 }
 
 # exit_run CASE CMD...: CMD's start -> exit on timeit's clock, alone, on
-# a settled host, after one untimed run of the same command. The warm-up
+# a settled host, EXIT_REPS times after one untimed run of the same
+# command. The case is short, so several timed runs a round are cheap and
+# make its median steadier than the boots' one a round. The warm-up
 # is for the emulated host: there, code that has not run lately (the
 # VMM's, and the host kernel's KVM paths) is translated again by QEMU's
 # TCG first, which costs more than a short run itself (vmm's first power-
@@ -147,11 +151,15 @@ exit_run() {
 	shift
 	settle
 	"$@" </dev/null >/dev/null 2>&1
-	settle
-	: >"$D/t"
-	"$TIMEIT" "$D/t" "$@" </dev/null >/dev/null 2>"$D/err"
-	rec "$_c" "$(awk '{ printf "exit_ms=%.1f rc=%s", substr($1, 4) / 1000,
-		substr($2, 4) }' "$D/t")"
+	_k=0
+	while [ $_k -lt "$EXIT_REPS" ]; do
+		_k=$((_k + 1))
+		settle
+		: >"$D/t"
+		"$TIMEIT" "$D/t" "$@" </dev/null >/dev/null 2>"$D/err"
+		rec "$_c" "$(awk '{ printf "exit_ms=%.1f rc=%s",
+			substr($1, 4) / 1000, substr($2, 4) }' "$D/t")"
+	done
 }
 
 # settle: wait until the host's CPUs were under 10% busy for a second (at
@@ -330,7 +338,7 @@ bad=$(cat "$D"/*.rec | grep ' rc=' | grep -cv ' rc=0 *$')
 		qemu-many many stop_ms
 	echo
 	echo "Start → exit is timed by timeit (microseconds, nothing else" \
-		"running); the floor, a static program that exits at once," \
+		"running; $EXIT_REPS timed runs a round); the floor, a static program that exits at once," \
 		"took $(med noop exit_ms) ms here."
 	echo
 	echo "vmm alone (ratios within this run):"
