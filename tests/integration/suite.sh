@@ -45,6 +45,12 @@ boot() { # boot NAME 'guest command' [more vmm args]
 # The guest's tty ends lines with CR LF; compare lines without the CR.
 out_lines() { tr -d '\r' <"$D/$T.out"; }
 out_has() { grep -qs -- "$1" "$D/$T.out"; }
+# ev_seq FILE: the names of the events in FILE (--events), space-separated.
+ev_seq() { sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$1" | tr '\n' ' '; }
+# ev_order FILE: ev_seq without boot_complete, for tests that signal vmm
+# once the guest's init is up: the guest may write its boot timer before
+# the signal or during the grace period after it, and both are right.
+ev_order() { ev_seq "$1" | sed 's/boot_complete //g'; }
 err_has() { grep -qs -- "$1" "$D/$T.err"; }
 wait_out() { # wait_out TEXT: until $D/$T.out has TEXT, $LIMIT s at most
 	_i=0

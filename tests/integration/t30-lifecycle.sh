@@ -34,13 +34,11 @@ for sig in TERM:143 INT:130; do
 	kill -"$name" $pid
 	wait $pid
 	RC=$?
-	seq=$(sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$D/ev-$name.jsonl" | tr '\n' ' ')
+	seq=$(ev_seq "$D/ev-$name.jsonl")
 	if expect_rc "SIG$name stops the VM with exit $want" "$want"; then
-		# The guest's boot_complete may come before the signal or after
-		# it (during SIGTERM's grace period): both are right, so the
-		# order is checked without it, and that it came at most once.
-		core=$(echo "$seq" | sed 's/boot_complete //')
-		case $name:$core in
+		# The order without boot_complete (see ev_order), which may
+		# come at most once.
+		case $name:$(ev_order "$D/ev-$name.jsonl") in
 		TERM:"created kernel_started shutdown_requested shutdown_forced exit ") ev_ok=1 ;;
 		INT:"created kernel_started shutdown_requested exit ") ev_ok=1 ;;
 		*) ev_ok=0 ;;

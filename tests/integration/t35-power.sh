@@ -7,8 +7,6 @@
 GKERNEL=build/guest/Image-generic
 GINITRD=build/guest/initramfs-generic.cpio.gz
 
-# ev_seq FILE: the event names, space-separated.
-ev_seq() { sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$1" | tr '\n' ' '; }
 # ev_ms FILE EVENT: that event's t_ms.
 ev_ms() { sed -n "s/.*\"event\":\"$2\".*\"t_ms\":\([0-9]*\).*/\1/p" "$1"; }
 # start_vm NAME KERNEL INITRD ARGS...: vmm in the background, pid in $pid;
@@ -37,7 +35,7 @@ else
 	wait_out VMM_GUEST_INIT_READY
 	stop_vm TERM
 	E=$D/ev-$T.jsonl
-	seq=$(ev_seq "$E")
+	seq=$(ev_order "$E")
 	if expect_rc "$N" 0; then
 		case $seq in
 		"created kernel_started "*"shutdown_requested guest_poweroff exit ") ev_ok=1 ;;
@@ -67,7 +65,7 @@ start_vm power_ignored "$KERNEL" "$INITRD" --shutdown-grace 2
 wait_out VMM_GUEST_INIT_READY
 stop_vm TERM
 E=$D/ev-$T.jsonl
-seq=$(ev_seq "$E")
+seq=$(ev_order "$E")
 if expect_rc "$N" 143; then
 	waited=$(($(ev_ms "$E" shutdown_forced) - $(ev_ms "$E" shutdown_requested)))
 	case $seq in
@@ -118,7 +116,7 @@ start_vm power_nograce "$KERNEL" "$INITRD" --shutdown-grace 0
 wait_file "$D/ev-$T.jsonl" kernel_started
 stop_vm TERM
 E=$D/ev-$T.jsonl
-seq=$(ev_seq "$E")
+seq=$(ev_order "$E")
 if expect_rc "$N" 143; then
 	case $seq in
 	"created kernel_started "*"shutdown_requested exit ") ev_ok=1 ;;
@@ -140,7 +138,7 @@ kill -TERM $pid
 wait_file "$D/ev-$T.jsonl" shutdown_requested
 stop_vm TERM
 E=$D/ev-$T.jsonl
-seq=$(ev_seq "$E")
+seq=$(ev_order "$E")
 if expect_rc "$N" 143; then
 	if [ "${seq%shutdown_requested shutdown_forced exit }" != "$seq" ] &&
 		grep -q '"event":"shutdown_forced","reason":"second SIGTERM","grace_s":600,' "$E" &&
