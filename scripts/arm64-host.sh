@@ -12,7 +12,8 @@
 # absolute path, and CMD runs in the caller's working directory (which must
 # be inside the repository). CMD's stdin/stdout/stderr are the caller's
 # (through virtio consoles), its exit status is this script's exit status.
-# Environment variables named VMM_* and TERM are passed through.
+# Environment variables named VMM_* and TERM are passed through, and CMD
+# sees VMM_HOST_EMULATED=1 when the host is emulated.
 #
 # Exit status: CMD's status; 124 on timeout (--timeout or VMM_HOST_TIMEOUT);
 # 125 if the emulated host failed (see build/arm64-host/console.log).
@@ -153,6 +154,8 @@ q() { local s=${1//\'/\'\\\'\'}; printf "'%s'" "$s"; }
     while IFS= read -r name; do
         echo "export $name=$(q "${!name}")"
     done < <(compgen -e | grep -E '^(VMM_[A-Za-z0-9_]*|TERM)$' || true)
+    # Lets the suite tell emulator faults from vmm's (tests/integration).
+    echo "export VMM_HOST_EMULATED=1"
     printf 'exec'
     for a in "$@"; do printf ' %s' "$(q "$a")"; done
     echo
