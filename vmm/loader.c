@@ -51,16 +51,9 @@ static int check_pe_sections(const uint8_t *buf, size_t len, size_t file_len,
 	if (len < 2 || buf[0] != 'M' || buf[1] != 'Z')
 		return 0;
 	pe = get_le32(buf + 60);
-	if (pe > len || len - pe < 24) {
-		if (len < file_len)
-			return -EAGAIN;
-		log_why(why, why_len,
-			"truncated or corrupt: PE/COFF header at offset "
-			"%" PRIu64 " is missing (file is %zu bytes)",
-			pe, file_len);
-		return -ENOEXEC;
-	}
-	if (memcmp(buf + pe, "PE\0\0", 4) != 0) {
+	if ((pe > len || len - pe < 24) && len < file_len)
+		return -EAGAIN;
+	if (pe > len || len - pe < 24 || memcmp(buf + pe, "PE\0\0", 4) != 0) {
 		log_why(why, why_len,
 			"truncated or corrupt: PE/COFF header at offset "
 			"%" PRIu64 " is missing (file is %zu bytes)",
@@ -382,10 +375,17 @@ static int read_all(int fd, uint8_t *buf, size_t len)
 	return 0;
 }
 
-static const char *read_error(int ret)
+/* read_all() of the @what file @path; on failure the reason is in @why. */
+static int read_named(int fd, uint8_t *buf, size_t len, const char *what,
+		      const char *path, char *why, size_t why_len)
 {
-	return ret == -EIO ? "file is shorter than when it was opened"
-			   : strerror(-ret);
+	int ret = read_all(fd, buf, len);
+
+	if (ret)
+		log_why(why, why_len, "%s '%s': read failed: %s", what, path,
+			ret == -EIO ? "file is shorter than when it was opened"
+				    : strerror(-ret));
+	return ret;
 }
 
 /* The whole kernel file into the heap, for gunzip or a deep PE header. */
@@ -399,10 +399,9 @@ static int read_kernel_to_heap(struct boot_files *bf, char *why, size_t why_len)
 			bf->kernel_path);
 		return -ENOMEM;
 	}
-	ret = read_all(bf->kernel_fd, buf, bf->kernel_len);
+	ret = read_named(bf->kernel_fd, buf, bf->kernel_len, "kernel",
+			 bf->kernel_path, why, why_len);
 	if (ret) {
-		log_why(why, why_len, "kernel '%s': read failed: %s",
-			bf->kernel_path, read_error(ret));
 		free(buf);
 		return ret;
 	}
@@ -436,12 +435,10 @@ int loader_read_files(const char *kernel_path, const char *initrd_path,
 		return ret;
 	head_len =
 		bf->kernel_len < sizeof(head) ? bf->kernel_len : sizeof(head);
-	ret = read_all(bf->kernel_fd, head, head_len);
-	if (ret) {
-		log_why(why, why_len, "kernel '%s': read failed: %s",
-			kernel_path, read_error(ret));
+	ret = read_named(bf->kernel_fd, head, head_len, "kernel", kernel_path,
+			 why, why_len);
+	if (ret)
 		goto err_free;
-	}
 	if (loader_is_gzip(head, head_len)) {
 		uint8_t *raw;
 		size_t raw_len;
@@ -506,7 +503,6 @@ int loader_copy(const struct guest_mem *mem, const struct boot_files *bf,
 {
 	uint8_t *kernel = guest_mem_ptr(mem, layout->kernel, bf->kernel_len);
 	uint8_t *initrd = NULL;
-	int ret;
 
 	if (bf->initrd_len) {
 		initrd = guest_mem_ptr(mem, layout->initrd, bf->initrd_len);
@@ -515,23 +511,13 @@ int loader_copy(const struct guest_mem *mem, const struct boot_files *bf,
 	}
 	if (!kernel)
 		return -EFAULT;
-	if (bf->kernel) {
+	if (bf->kernel)
 		memcpy(kernel, bf->kernel, bf->kernel_len);
-	} else {
-		ret = read_all(bf->kernel_fd, kernel, bf->kernel_len);
-		if (ret) {
-			log_why(why, why_len, "kernel '%s': read failed: %s",
-				bf->kernel_path, read_error(ret));
-			return -EIO;
-		}
-	}
-	if (initrd) {
-		ret = read_all(bf->initrd_fd, initrd, bf->initrd_len);
-		if (ret) {
-			log_why(why, why_len, "initrd '%s': read failed: %s",
-				bf->initrd_path, read_error(ret));
-			return -EIO;
-		}
-	}
+	else if (read_named(bf->kernel_fd, kernel, bf->kernel_len, "kernel",
+			    bf->kernel_path, why, why_len))
+		return -EIO;
+	if (initrd && read_named(bf->initrd_fd, initrd, bf->initrd_len,
+				 "initrd", bf->initrd_path, why, why_len))
+		return -EIO;
 	return 0;
 }

@@ -51,12 +51,13 @@ clock_fault() {
 RERUN_MAX=3
 RERUNS=0
 
-# vmm_run NAME ARGS... : run vmm, stdout/stderr to $D/NAME.{out,err}, sets RC.
+# vmm_once ARGS... : run vmm once as test $T (see vmm_run).
 vmm_once() {
 	timeout -s KILL "$LIMIT" "$VMM" "$@" <"${STDIN:-/dev/null}" \
 		>"$D/$T.out" 2>"$D/$T.err"
 	RC=$?
 }
+# vmm_run NAME ARGS... : run vmm, stdout/stderr to $D/NAME.{out,err}, sets RC.
 vmm_run() {
 	T=$1
 	shift
