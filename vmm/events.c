@@ -10,7 +10,7 @@
 static int events_fd = -1;
 static uint64_t start_ns;
 
-static uint64_t mono_ns(void)
+uint64_t events_mono_ns(void)
 {
 	struct timespec ts;
 
@@ -21,12 +21,12 @@ static uint64_t mono_ns(void)
 /* The clock starts when the process does (a constructor: before main). */
 __attribute__((constructor)) static void events_start_clock(void)
 {
-	start_ns = mono_ns();
+	start_ns = events_mono_ns();
 }
 
 uint64_t events_ms_since_start(void)
 {
-	return (mono_ns() - start_ns) / 1000000ULL;
+	return (events_mono_ns() - start_ns) / 1000000ULL;
 }
 
 int events_open(const char *path)
@@ -48,8 +48,8 @@ void events_close(void)
 
 void events_emit_fields(const char *event, const char *fields)
 {
-	uint64_t now = mono_ns();
-	char line[384];
+	uint64_t now = events_mono_ns();
+	char line[512];
 	int n;
 
 	if (events_fd < 0)
@@ -66,7 +66,7 @@ void events_emit_fields(const char *event, const char *fields)
 void events_emit(const char *event, const char *key, const char *value,
 		 int is_string)
 {
-	uint64_t now = mono_ns();
+	uint64_t now = events_mono_ns();
 	char line[256];
 	int n;
 

@@ -7,7 +7,8 @@
  * events from different threads never interleave, and a reader tailing
  * the file always sees whole lines.
  *
- *   {"event":"created","t_ms":3,"mono_ns":...}
+ *   {"event":"created","setup_us":{"inputs":812,...},"t_ms":3,...}
+ *                                       each set-up step's time (vm.c)
  *   {"event":"kernel_started",...}
  *   {"event":"boot_complete",...}       the guest wrote the boot timer
  *   {"event":"shutdown_requested","reason":"SIGTERM",
@@ -42,6 +43,9 @@ void events_emit(const char *event, const char *key, const char *value,
  * name. Thread-safe.
  */
 void events_emit_fields(const char *event, const char *fields);
+
+/* events_mono_ns() - what "mono_ns" says now (CLOCK_MONOTONIC, in ns). */
+uint64_t events_mono_ns(void);
 
 /* events_ms_since_start() - what "t_ms" says now. */
 uint64_t events_ms_since_start(void);

@@ -17,6 +17,21 @@ if expect_rc "events: created, kernel_started, boot_complete, guest_poweroff, ex
 			"sequence '$seq'"
 	fi
 fi
+# "created" says how long each set-up step took, in order, and the steps
+# add up to no more than the time vmm had been running.
+N="events: created lists each set-up step's time (setup_us)"
+steps=$(sed -n 's/.*"event":"created","setup_us":{\([^}]*\)},"t_ms":\([0-9]*\),.*/\1,t_ms:\2/p' \
+	"$D/ev-poweroff.jsonl" | tr -d '"' | tr ',' '\n')
+names=$(printf '%s\n' "$steps" | sed -n 's/^\([a-z_]*\):[0-9][0-9]*$/\1/p' | tr '\n' ' ')
+if [ "$names" != "inputs kvm memory vcpus loop devices uart load api privileges t_ms " ]; then
+	fail "$N" "steps '$names' in: $(grep '"created"' "$D/ev-poweroff.jsonl")"
+elif printf '%s\n' "$steps" | awk -F: '$1 == "t_ms" { t = $2; next }
+	{ s += $2 } $1 == "load" && $2 == 0 { z = 1 }
+	END { exit !(z == 0 && s / 1000 <= t + 1) }'; then
+	pass "$N"
+else
+	fail "$N" "a zero load or a sum past t_ms: $(grep '"created"' "$D/ev-poweroff.jsonl")"
+fi
 if tr -d '\r' <"$D/serial.log" | grep -qx payload-ran &&
 	cmp -s "$D/serial.log" "$D/$T.out"; then
 	pass "--serial-log: the same bytes as stdout"
