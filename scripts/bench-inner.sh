@@ -73,6 +73,7 @@ trap 'rm -rf "$BIN"' EXIT
 cp "$VMM" "$TIMEIT" "$K" "$I" "$PO" "$BIN/"
 VMM=$BIN/vmm
 TIMEIT=$BIN/timeit
+EV=$BIN/events
 K=$BIN/${K##*/}
 I=$BIN/${I##*/}
 PO=$BIN/${PO##*/}
@@ -156,10 +157,22 @@ exit_run() {
 		_k=$((_k + 1))
 		settle
 		: >"$D/t"
+		rm -f "$EV"
 		"$TIMEIT" "$D/t" "$@" </dev/null >/dev/null 2>"$D/err"
-		rec "$_c" "$(awk '{ printf "exit_ms=%.1f rc=%s",
-			substr($1, 4) / 1000, substr($2, 4) }' "$D/t")"
+		rec "$_c" "$(awk '{ printf "exit_ms=%.1f", substr($1, 4) / 1000 }' \
+			"$D/t")$(setup_fields) $(awk '{ printf "rc=%s",
+			substr($2, 4) }' "$D/t")"
 	done
+}
+
+# setup_fields: " step_us=N ..." from the "created" event vmm wrote to
+# $EV (--events; on tmpfs like its inputs), if any: where its set-up time
+# went in this run.
+setup_fields() {
+	[ -s "$EV" ] || return 0
+	sed -n 's/.*"event":"created","setup_us":{\([^}]*\)}.*/\1/p' "$EV" |
+		tr -d '"' | tr ',' '\n' | sed -n 's/^\([a-z]*\):\([0-9]*\)$/ \1_us=\2/p' |
+		tr -d '\n'
 }
 
 # settle: wait until the host's CPUs were under 10% busy for a second (at
@@ -265,7 +278,8 @@ while [ $r -lt "$RUNS" ]; do
 	echo "bench: round $r of $RUNS"
 	# The short cases first, side by side.
 	exit_run noop "$TIMEIT" --noop
-	exit_run poweroff "$VMM" --kernel "$PO" --initrd "$I" --mem 256M
+	exit_run poweroff "$VMM" --kernel "$PO" --initrd "$I" --mem 256M \
+		--events "$EV"
 	if [ -n "$QEMU" ]; then
 		# shellcheck disable=SC2086
 		exit_run qemu-poweroff $QEMU -M virt -accel kvm -cpu host \
@@ -340,6 +354,11 @@ bad=$(cat "$D"/*.rec | grep ' rc=' | grep -cv ' rc=0 *$')
 	echo "Start → exit is timed by timeit (microseconds, nothing else" \
 		"running; $EXIT_REPS timed runs a round); the floor, a static program that exits at once," \
 		"took $(med noop exit_ms) ms here."
+	echo
+	echo "vmm's set-up in the power-off runs (the \`created\` event's" \
+		"\`setup_us\`), median (min..max) in µs:" \
+		"$(for k in inputs kvm memory vcpus loop devices uart load api privileges; do
+			printf '%s %s; ' "$k" "$(med poweroff "${k}_us")"; done | sed 's/; $/./')"
 	echo
 	echo "vmm alone (ratios within this run):"
 	echo
