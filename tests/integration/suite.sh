@@ -26,6 +26,11 @@ fail() {
 	for f in "$D/$T.out" "$D/$T.err"; do
 		[ -s "$f" ] && { echo "--- $f (tail)"; tail -n 15 "$f"; }
 	done
+	# Runs in the background are not rerun (see vmm_run): say so when
+	# the emulated host's clock fault is what broke this one.
+	if [ -s "$D/$T.out" ] && clock_fault "$D/$T.out"; then
+		say "# $T: the guest's printk clock in $D/$T.out jumps: the emulated host's clock fault (see clock_fault)"
+	fi
 }
 
 # The emulated host (QEMU TCG running KVM) now and then gives a guest a
