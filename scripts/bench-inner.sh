@@ -167,12 +167,36 @@ exit_run() {
 
 # setup_fields: " step_us=N ..." from the "created" event vmm wrote to
 # $EV (--events; on tmpfs like its inputs), if any: where its set-up time
-# went in this run.
+# went in this run. Then the rest of start -> exit, placed by the events'
+# CLOCK_MONOTONIC and timeit's: pre_us (exec to the first set-up step:
+# the process's start, libc, options), entry_us (created to
+# kernel_started: the vCPU threads start), guest_us (to guest_poweroff),
+# down_us (to the exit event: tear-down) and reap_us (to timeit's
+# waitpid()).
 setup_fields() {
 	[ -s "$EV" ] || return 0
 	sed -n 's/.*"event":"created","setup_us":{\([^}]*\)}.*/\1/p' "$EV" |
 		tr -d '"' | tr ',' '\n' | sed -n 's/^\([a-z]*\):\([0-9]*\)$/ \1_us=\2/p' |
 		tr -d '\n'
+	_s=$(sed -n 's/.*"setup_us":{\([^}]*\)}.*/\1/p' "$EV" | tr ',' '\n' |
+		awk -F: '{ s += $2 } END { print s + 0 }')
+	sed 's/.*"event":"\([a-z_]*\)".*"mono_ns":\([0-9]*\).*/\1 \2/' "$EV" |
+		awk -v t="$(cat "$D/t")" -v s="$_s" '
+		{ ns[$1] = $2 }
+		END {
+			n = split(t, f, /[ =]/)
+			for (i = 1; i < n; i += 2) v[f[i]] = f[i + 1]
+			if (!("created" in ns) || !("exit" in ns) || !("start_us" in v))
+				exit
+			c = ns["created"] / 1000; x = ns["exit"] / 1000
+			printf " pre_us=%d", c - v["start_us"] - s
+			if (("kernel_started" in ns) && ("guest_poweroff" in ns))
+				printf " entry_us=%d guest_us=%d down_us=%d",
+					ns["kernel_started"] / 1000 - c,
+					(ns["guest_poweroff"] - ns["kernel_started"]) / 1000,
+					x - ns["guest_poweroff"] / 1000
+			printf " reap_us=%d", v["start_us"] + v["us"] - x
+		}'
 }
 
 # settle: wait until the host's CPUs were under 10% busy for a second (at
@@ -359,6 +383,13 @@ bad=$(cat "$D"/*.rec | grep ' rc=' | grep -cv ' rc=0 *$')
 		"\`setup_us\`), median (min..max) in µs:" \
 		"$(for k in inputs kvm memory vcpus loop devices uart load api privileges; do
 			printf '%s %s; ' "$k" "$(med poweroff "${k}_us")"; done | sed 's/; $/./')"
+	echo
+	echo "The rest of vmm's start → exit in those runs, median (min..max) in" \
+		"µs: before set-up (exec, libc, options) $(med poweroff pre_us);" \
+		"vCPU threads start, created → kernel_started, $(med poweroff entry_us);" \
+		"the guest, kernel_started → guest_poweroff, $(med poweroff guest_us);" \
+		"tear-down, guest_poweroff → exit event, $(med poweroff down_us);" \
+		"exit event → reaped $(med poweroff reap_us)."
 	echo
 	echo "vmm alone (ratios within this run):"
 	echo
