@@ -159,9 +159,9 @@ exit_run() {
 		: >"$D/t"
 		rm -f "$EV"
 		"$TIMEIT" "$D/t" "$@" </dev/null >/dev/null 2>"$D/err"
-		rec "$_c" "$(awk '{ printf "exit_ms=%.1f", substr($1, 4) / 1000 }' \
-			"$D/t")$(setup_fields) $(awk '{ printf "rc=%s",
-			substr($2, 4) }' "$D/t")"
+		rec "$_c" "$(awk -v more="$(setup_fields)" '{
+			printf "exit_ms=%.1f%s rc=%s", substr($1, 4) / 1000,
+				more, substr($2, 4) }' "$D/t")"
 	done
 }
 
@@ -175,15 +175,19 @@ exit_run() {
 # waitpid()).
 setup_fields() {
 	[ -s "$EV" ] || return 0
-	sed -n 's/.*"event":"created","setup_us":{\([^}]*\)}.*/\1/p' "$EV" |
-		tr -d '"' | tr ',' '\n' | sed -n 's/^\([a-z]*\):\([0-9]*\)$/ \1_us=\2/p' |
-		tr -d '\n'
-	_s=$(sed -n 's/.*"setup_us":{\([^}]*\)}.*/\1/p' "$EV" | tr ',' '\n' |
-		awk -F: '{ s += $2 } END { print s + 0 }')
 	sed 's/.*"event":"\([a-z_]*\)".*"mono_ns":\([0-9]*\).*/\1 \2/' "$EV" |
-		awk -v t="$(cat "$D/t")" -v s="$_s" '
+		awk -v t="$(cat "$D/t")" -v steps="$(sed -n \
+			's/.*"event":"created","setup_us":{\([^}]*\)}.*/\1/p' "$EV" |
+			tr -d '"' | tr ',' ' ')" '
 		{ ns[$1] = $2 }
 		END {
+			n = split(steps, st, " ")
+			for (i = 1; i <= n; i++)
+				if (split(st[i], kv, ":") == 2 && kv[1] ~ /^[a-z]+$/ &&
+				    kv[2] ~ /^[0-9]+$/) {
+					printf " %s_us=%s", kv[1], kv[2]
+					s += kv[2]
+				}
 			n = split(t, f, /[ =]/)
 			for (i = 1; i < n; i += 2) v[f[i]] = f[i + 1]
 			if (!("created" in ns) || !("exit" in ns) || !("start_us" in v))
