@@ -231,12 +231,39 @@ static uint64_t align_up(uint64_t v, uint64_t a)
 }
 
 /*
- * Try DTB and initrd below @top (an offset into RAM). 0 if they fit. The
- * DTB takes the top of the last whole 2 MiB block below @top, so it never
- * crosses a 2 MiB boundary (which Linux before 4.2 required), and the
- * initrd ends right below it. Packed like this they touch as few 2 MiB
- * blocks as they can: with transparent huge pages the host zeroes a whole
- * block before its first byte is written.
+ * Try DTB and initrd right after the kernel's image_size (@kernel_end_off),
+ * inside @top: the DTB first, moved up to the next 2 MiB boundary if it
+ * would cross one (which Linux before 4.2 required it not to), then the
+ * initrd. With transparent huge pages the host zeroes a whole 2 MiB block
+ * before its first byte is written, and the block the kernel ends in is
+ * written anyway (the guest clears its BSS there): after it, a small DTB
+ * and initrd cost no block of their own. 0 if they fit.
+ */
+static int place_above(uint64_t top, uint64_t kernel_end_off,
+		       uint64_t initrd_size, uint64_t dtb_max,
+		       uint64_t *dtb_off, uint64_t *initrd_off)
+{
+	uint64_t size = dtb_max ? dtb_max : 1, dtb = kernel_end_off, initrd;
+
+	if (dtb / SZ_2M != (dtb + size - 1) / SZ_2M)
+		dtb = align_up(dtb, SZ_2M);
+	if (dtb > top || size > top - dtb)
+		return -ENOSPC;
+	initrd = align_up(dtb + size, SZ_4K);
+	if (initrd_size && (initrd > top || initrd_size > top - initrd))
+		return -ENOSPC;
+	*dtb_off = dtb;
+	*initrd_off = initrd;
+	return 0;
+}
+
+/*
+ * Try DTB and initrd below @top (an offset into RAM), for a kernel that
+ * does not say how much RAM past its file it uses (image_size 0, before
+ * Linux 3.17). 0 if they fit. The DTB takes the top of the last whole
+ * 2 MiB block below @top, so it never crosses a 2 MiB boundary, and the
+ * initrd ends right below it: packed, they touch as few blocks as they
+ * can there.
  */
 static int place_below(uint64_t top, uint64_t kernel_end_off,
 		       uint64_t initrd_size, uint64_t dtb_max,
@@ -268,6 +295,7 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 		 size_t why_len)
 {
 	uint64_t kernel_off, kernel_end_off, dtb_off, initrd_off;
+	int ret = 0;
 	uint64_t span = img->image_size > img->file_size ? img->image_size
 							 : img->file_size;
 	uint64_t window = ram_size < 512 * SZ_1M ? ram_size : 512 * SZ_1M;
@@ -278,11 +306,16 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 	}
 	kernel_off = img->text_offset;
 	kernel_end_off = align_up(kernel_off + span, SZ_4K);
-	if (kernel_end_off > ram_size ||
-	    (place_below(window, kernel_end_off, initrd_size, dtb_max, &dtb_off,
-			 &initrd_off) &&
-	     place_below(ram_size, kernel_end_off, initrd_size, dtb_max,
-			 &dtb_off, &initrd_off))) {
+	if (kernel_end_off > ram_size)
+		ret = -ENOSPC;
+	else if (img->image_size)
+		ret = place_above(ram_size, kernel_end_off, initrd_size,
+				  dtb_max, &dtb_off, &initrd_off);
+	else if (place_below(window, kernel_end_off, initrd_size, dtb_max,
+			     &dtb_off, &initrd_off))
+		ret = place_below(ram_size, kernel_end_off, initrd_size,
+				  dtb_max, &dtb_off, &initrd_off);
+	if (ret) {
 		char initrd[48] = "";
 
 		if (initrd_size)

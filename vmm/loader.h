@@ -62,10 +62,13 @@ struct boot_layout {
 /*
  * loader_place() - where the kernel, initrd and DTB go in RAM of @ram_size
  * bytes at @ram_base. The kernel sits at the 2 MiB aligned RAM base plus
- * text_offset; the DTB (@dtb_max bytes, at most 2 MiB) at the top of the
- * last whole 2 MiB block below the top of the first 512 MiB (or of RAM if
- * smaller) and the initrd right below it, both 4 KiB aligned; if that
- * collides with the kernel and RAM is larger, the top of RAM is tried.
+ * text_offset. The DTB (@dtb_max bytes, at most 2 MiB, never across a
+ * 2 MiB boundary) follows the kernel's image_size, then the initrd, both
+ * 4 KiB aligned: the fewest 2 MiB blocks written. A kernel with
+ * image_size 0 (before Linux 3.17) does not say where its BSS ends; its
+ * DTB goes at the top of the last whole 2 MiB block below the top of the
+ * first 512 MiB (or of RAM if smaller) with the initrd right below, or
+ * at the top of RAM if that collides with the kernel.
  * Returns 0, or -ENOSPC with the reason.
  */
 int loader_place(gpa_t ram_base, uint64_t ram_size,

@@ -255,8 +255,25 @@ static void assert_layout_sane(const struct boot_layout *l, uint64_t ram,
 	}
 	ck_assert_uint_eq(l->initrd % SZ_4K, 0);
 	ck_assert_uint_ge(l->initrd, l->kernel_end);
-	ck_assert_uint_le(l->initrd + initrd_size, l->dtb);
-	ck_assert_uint_lt(l->dtb - (l->initrd + initrd_size), SZ_4K);
+	ck_assert_uint_le(l->initrd + initrd_size, RAM_BASE + ram);
+	/* Clear of the DTB, on either side of it. */
+	ck_assert(l->initrd + initrd_size <= l->dtb ||
+		  l->initrd >= l->dtb + l->dtb_max);
+}
+
+/*
+ * Bytes from the kernel's end to the last byte of DTB or initrd. Packed
+ * right after the kernel that is the DTB, the initrd and at most the DTB's
+ * move past a 2 MiB boundary and a page of alignment: with huge pages the
+ * host zeroes no block more than these bytes need.
+ */
+static uint64_t tail_after_kernel(const struct boot_layout *l)
+{
+	uint64_t end = l->dtb + l->dtb_max;
+
+	if (l->initrd_size && l->initrd + l->initrd_size > end)
+		end = l->initrd + l->initrd_size;
+	return end - l->kernel_end;
 }
 
 START_TEST(place_kernel_at_text_offset)
@@ -270,7 +287,7 @@ START_TEST(place_kernel_at_text_offset)
 }
 END_TEST
 
-START_TEST(place_initrd_below_dtb)
+START_TEST(place_initrd_clear_of_kernel_file)
 {
 	struct arm64_image img = image(0, 20 * MiB, 15 * MiB);
 	struct boot_layout l;
@@ -313,63 +330,102 @@ START_TEST(place_too_small)
 	ck_assert_int_eq(place(16 * MiB, &img, 0, &l), -ENOSPC);
 	ck_assert_str_contains(why, "do not fit");
 	/* Kernel fits, but not with the DTB. */
-	ck_assert_int_eq(place(21 * MiB, &img, 0, &l), -ENOSPC);
+	ck_assert_int_eq(place(20 * MiB + DT_MAX_SIZE - SZ_4K, &img, 0, &l),
+			 -ENOSPC);
 	ck_assert_str_contains(why, "do not fit");
+	ck_assert_int_eq(place(20 * MiB + DT_MAX_SIZE, &img, 0, &l), 0);
 	/* Kernel and DTB fit, but not with the initrd. */
-	ck_assert_int_eq(place(32 * MiB, &img, 0, &l), 0);
-	ck_assert_int_eq(place(32 * MiB, &img, 11 * MiB, &l), 0);
-	ck_assert_int_eq(place(32 * MiB, &img, 12 * MiB, &l), -ENOSPC);
+	ck_assert_int_eq(place(32 * MiB, &img, 12 * MiB - DT_MAX_SIZE, &l), 0);
+	ck_assert_int_eq(place(32 * MiB, &img, 12 * MiB - DT_MAX_SIZE + 1, &l),
+			 -ENOSPC);
 	ck_assert_str_contains(why, "do not fit");
 }
 END_TEST
 
 /*
  * With transparent huge pages the host zeroes each 2 MiB block the loader
- * writes to: initrd and DTB share blocks, never one more than their bytes
- * need.
+ * writes to. Right after the kernel, DTB and initrd share the block the
+ * kernel ends in (its BSS is written anyway) and take no block more than
+ * their bytes need.
  */
-START_TEST(place_initrd_and_dtb_packed)
+START_TEST(place_dtb_and_initrd_after_kernel)
 {
-	struct arm64_image img = image(0, 20 * MiB, 15 * MiB);
+	struct arm64_image img = image(0, 20 * MiB + 12 * 1024, 15 * MiB);
 	struct boot_layout l;
 
-	for (uint64_t initrd = 1; initrd < 9 * MiB; initrd += 333 * 1024) {
-		uint64_t first, last, need;
-
+	for (uint64_t initrd = 0; initrd < 9 * MiB; initrd += 333 * 1024 + 5) {
 		ck_assert_int_eq(place(256 * MiB, &img, initrd, &l), 0);
 		assert_layout_sane(&l, 256 * MiB, &img, initrd);
-		first = l.initrd / SZ_2M;
-		last = (l.dtb + l.dtb_max - 1) / SZ_2M;
-		need = (initrd + SZ_4K + DT_MAX_SIZE + SZ_2M - 1) / SZ_2M;
-		ck_assert_uint_le(last - first + 1, need);
+		ck_assert_uint_eq(l.dtb, l.kernel_end);
+		if (initrd)
+			ck_assert_uint_eq(l.initrd, l.dtb + l.dtb_max);
+		ck_assert_uint_eq(tail_after_kernel(&l), DT_MAX_SIZE + initrd);
 	}
+	/* A kernel of a few bytes: all of it in the first block. */
+	img = image(0, 4096, 80);
+	ck_assert_int_eq(place(256 * MiB, &img, 0, &l), 0);
+	assert_layout_sane(&l, 256 * MiB, &img, 0);
+	ck_assert_uint_eq(l.dtb, RAM_BASE + SZ_4K);
+	ck_assert_uint_eq((l.dtb + l.dtb_max - 1) / SZ_2M, RAM_BASE / SZ_2M);
 }
 END_TEST
 
-START_TEST(place_dtb_below_512m)
+/* A DTB that would cross a 2 MiB boundary starts at the boundary. */
+START_TEST(place_dtb_never_across_a_block)
 {
-	struct arm64_image img = image(0, 20 * MiB, 15 * MiB);
+	struct arm64_image img = image(0, 2 * MiB - 8 * 1024, 1 * MiB);
+	struct boot_layout l;
+
+	ck_assert_int_eq(place(64 * MiB, &img, 3 * MiB, &l), 0);
+	assert_layout_sane(&l, 64 * MiB, &img, 3 * MiB);
+	ck_assert_uint_eq(l.dtb, RAM_BASE + 2 * MiB);
+	ck_assert_uint_eq(l.initrd, RAM_BASE + 2 * MiB + DT_MAX_SIZE);
+	ck_assert_uint_lt(tail_after_kernel(&l),
+			  2 * DT_MAX_SIZE + 3 * MiB + SZ_4K);
+	/* Exactly up to the boundary still fits below it. */
+	img = image(0, 2 * MiB - DT_MAX_SIZE, 1 * MiB);
+	ck_assert_int_eq(place(64 * MiB, &img, 0, &l), 0);
+	ck_assert_uint_eq(l.dtb, RAM_BASE + 2 * MiB - DT_MAX_SIZE);
+}
+END_TEST
+
+/*
+ * A kernel with image_size 0 (before Linux 3.17) does not say how far its
+ * BSS reaches: DTB and initrd go high, the DTB at the top of the last
+ * 2 MiB block below the first 512 MiB (or of RAM if smaller), the initrd
+ * right below it, sharing its block.
+ */
+START_TEST(place_high_without_image_size)
+{
+	struct arm64_image img = image(0x80000, 0, 15 * MiB);
 	struct boot_layout l;
 
 	ck_assert_int_eq(place(4096 * MiB, &img, 16 * MiB, &l), 0);
 	assert_layout_sane(&l, 4096 * MiB, &img, 16 * MiB);
 	ck_assert_uint_eq(l.dtb, RAM_BASE + 512 * MiB - DT_MAX_SIZE);
-	/* Smaller RAM: the top of the last 2 MiB block of RAM. */
+	ck_assert_uint_eq(l.initrd, l.dtb - 16 * MiB);
 	ck_assert_int_eq(place(64 * MiB, &img, 16 * MiB, &l), 0);
 	ck_assert_uint_eq(l.dtb, RAM_BASE + 64 * MiB - DT_MAX_SIZE);
 	ck_assert_int_eq(place(65 * MiB, &img, 16 * MiB, &l), 0);
 	ck_assert_uint_eq(l.dtb, RAM_BASE + 64 * MiB - DT_MAX_SIZE);
+	/* Too big for the first 512 MiB: the top of RAM. */
+	ck_assert_int_eq(place(2048 * MiB, &img, 600 * MiB, &l), 0);
+	assert_layout_sane(&l, 2048 * MiB, &img, 600 * MiB);
+	ck_assert_uint_eq(l.dtb, RAM_BASE + 2048 * MiB - DT_MAX_SIZE);
+	ck_assert_int_eq(place(512 * MiB, &img, 600 * MiB, &l), -ENOSPC);
 }
 END_TEST
 
-START_TEST(place_big_initrd_at_top)
+/* An initrd past the first 512 MiB still goes right after the DTB. */
+START_TEST(place_big_initrd_after_kernel)
 {
 	struct arm64_image img = image(0, 20 * MiB, 15 * MiB);
 	struct boot_layout l;
 
 	ck_assert_int_eq(place(2048 * MiB, &img, 600 * MiB, &l), 0);
 	assert_layout_sane(&l, 2048 * MiB, &img, 600 * MiB);
-	ck_assert_uint_eq(l.dtb, RAM_BASE + 2048 * MiB - DT_MAX_SIZE);
+	ck_assert_uint_eq(l.dtb, RAM_BASE + 20 * MiB);
+	ck_assert_uint_eq(l.initrd, l.dtb + DT_MAX_SIZE);
 	ck_assert_int_eq(place(512 * MiB, &img, 600 * MiB, &l), -ENOSPC);
 }
 END_TEST
@@ -682,9 +738,11 @@ static Suite *loader_suite(void)
 	unit_add_tests(gunzip, gunzip_round_trip, gunzip_corrupt,
 		       gunzip_truncated, gunzip_max_out);
 	unit_add_tests(place, place_kernel_at_text_offset,
-		       place_initrd_below_dtb, place_never_overlaps,
-		       place_too_small, place_initrd_and_dtb_packed,
-		       place_dtb_below_512m, place_big_initrd_at_top);
+		       place_initrd_clear_of_kernel_file, place_never_overlaps,
+		       place_too_small, place_dtb_and_initrd_after_kernel,
+		       place_dtb_never_across_a_block,
+		       place_high_without_image_size,
+		       place_big_initrd_after_kernel);
 	tcase_add_unchecked_fixture(files, make_tmpdir, remove_tmpdir);
 	unit_add_tests(
 		files, read_missing_file, read_directory, read_empty_file,
