@@ -175,13 +175,17 @@ exit_run() {
 # waitpid()).
 setup_fields() {
 	[ -s "$EV" ] || return 0
-	sed 's/.*"event":"\([a-z_]*\)".*"mono_ns":\([0-9]*\).*/\1 \2/' "$EV" |
-		awk -v t="$(cat "$D/t")" -v steps="$(sed -n \
-			's/.*"event":"created","setup_us":{\([^}]*\)}.*/\1/p' "$EV" |
-			tr -d '"' | tr ',' ' ')" '
-		{ ns[$1] = $2 }
+	awk -v t="$(cat "$D/t")" '
+		match($0, /"event":"[a-z_]*"/) {
+			ev = substr($0, RSTART + 9, RLENGTH - 10)
+			if (match($0, /"mono_ns":[0-9]+/))
+				ns[ev] = substr($0, RSTART + 10, RLENGTH - 10)
+			if (ev == "created" && match($0, /"setup_us":[{][^}]*[}]/))
+				steps = substr($0, RSTART + 12, RLENGTH - 13)
+		}
 		END {
-			n = split(steps, st, " ")
+			gsub(/"/, "", steps)
+			n = split(steps, st, ",")
 			for (i = 1; i <= n; i++)
 				if (split(st[i], kv, ":") == 2 && kv[1] ~ /^[a-z]+$/ &&
 				    kv[2] ~ /^[0-9]+$/) {
@@ -200,7 +204,7 @@ setup_fields() {
 					(ns["guest_poweroff"] - ns["kernel_started"]) / 1000,
 					x - ns["guest_poweroff"] / 1000
 			printf " reap_us=%d", v["start_us"] + v["us"] - x
-		}'
+		}' "$EV"
 }
 
 # settle: wait until the host's CPUs were under 10% busy for a second (at

@@ -240,16 +240,16 @@ static uint64_t align_up(uint64_t v, uint64_t a)
  * and initrd cost no block of their own. 0 if they fit.
  */
 static int place_above(uint64_t top, uint64_t kernel_end_off,
-		       uint64_t initrd_size, uint64_t dtb_max,
+		       uint64_t initrd_size, uint64_t dtb_size,
 		       uint64_t *dtb_off, uint64_t *initrd_off)
 {
-	uint64_t size = dtb_max ? dtb_max : 1, dtb = kernel_end_off, initrd;
+	uint64_t dtb = kernel_end_off, initrd;
 
-	if (dtb / SZ_2M != (dtb + size - 1) / SZ_2M)
+	if (dtb / SZ_2M != (dtb + dtb_size - 1) / SZ_2M)
 		dtb = align_up(dtb, SZ_2M);
-	if (dtb > top || size > top - dtb)
+	if (dtb > top || dtb_size > top - dtb)
 		return -ENOSPC;
-	initrd = align_up(dtb + size, SZ_4K);
+	initrd = align_up(dtb + dtb_size, SZ_4K);
 	if (initrd_size && (initrd > top || initrd_size > top - initrd))
 		return -ENOSPC;
 	*dtb_off = dtb;
@@ -266,14 +266,14 @@ static int place_above(uint64_t top, uint64_t kernel_end_off,
  * can there.
  */
 static int place_below(uint64_t top, uint64_t kernel_end_off,
-		       uint64_t initrd_size, uint64_t dtb_max,
+		       uint64_t initrd_size, uint64_t dtb_size,
 		       uint64_t *dtb_off, uint64_t *initrd_off)
 {
 	uint64_t end = align_down(top, SZ_2M), dtb, initrd;
 
 	if (end < SZ_2M)
 		return -ENOSPC;
-	dtb = align_down(end - (dtb_max ? dtb_max : 1), SZ_4K);
+	dtb = align_down(end - dtb_size, SZ_4K);
 	if (dtb < kernel_end_off)
 		return -ENOSPC;
 	initrd = dtb;
@@ -299,6 +299,8 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 	uint64_t span = img->image_size > img->file_size ? img->image_size
 							 : img->file_size;
 	uint64_t window = ram_size < 512 * SZ_1M ? ram_size : 512 * SZ_1M;
+	/* What the placers reserve for the DTB: at least one byte. */
+	uint64_t dtb_size = dtb_max ? dtb_max : 1;
 
 	if (ram_base % SZ_2M || dtb_max > SZ_2M) {
 		log_why(why, why_len, "internal: bad RAM base or DTB size");
@@ -310,11 +312,11 @@ int loader_place(gpa_t ram_base, uint64_t ram_size,
 		ret = -ENOSPC;
 	else if (img->image_size)
 		ret = place_above(ram_size, kernel_end_off, initrd_size,
-				  dtb_max, &dtb_off, &initrd_off);
-	else if (place_below(window, kernel_end_off, initrd_size, dtb_max,
+				  dtb_size, &dtb_off, &initrd_off);
+	else if (place_below(window, kernel_end_off, initrd_size, dtb_size,
 			     &dtb_off, &initrd_off))
 		ret = place_below(ram_size, kernel_end_off, initrd_size,
-				  dtb_max, &dtb_off, &initrd_off);
+				  dtb_size, &dtb_off, &initrd_off);
 	if (ret) {
 		char initrd[48] = "";
 

@@ -27,10 +27,10 @@
  * loader_place() for a synthetic Image. A bug is any crash, sanitizer
  * report, or abort() on a broken contract of loader.h: on success the
  * kernel sits at RAM base + text_offset, kernel, initrd and DTB do not
- * overlap and lie inside RAM, the DTB is 2 MiB aligned; -ENOSPC only when
- * the payloads really do not fit; gunzip never returns more than its
- * bound and fails with -EFBIG only when the output is larger than the
- * bound.
+ * overlap and lie inside RAM, the DTB is page aligned inside one 2 MiB
+ * block; -ENOSPC only when the payloads really do not fit; gunzip never
+ * returns more than its bound and fails with -EFBIG only when the output
+ * is larger than the bound.
  */
 #include <errno.h>
 #include <fcntl.h>
