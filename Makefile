@@ -92,6 +92,7 @@ CORE_SRCS := \
 	vmm/memory/layout.c \
 	vmm/sandbox.c \
 	vmm/vcpu/mmio_ring.c \
+	vmm/vcpu/vcpu_state.c \
 	vmm/vhost.c
 
 # Sources that drive KVM on arm64.
@@ -206,7 +207,8 @@ UNIT_TESTS := \
 	tests/unit/devices/test_virtqueue.c \
 	tests/unit/fdt/test_dt.c \
 	tests/unit/memory/test_guest_mem.c \
-	tests/unit/vcpu/test_mmio_ring.c
+	tests/unit/vcpu/test_mmio_ring.c \
+	tests/unit/vcpu/test_vcpu_state.c
 
 # Keep the objects: make would delete them as intermediates, and a later
 # build with other flags could then relink stale test binaries.

@@ -119,6 +119,9 @@ static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN,
 	KVM_SET_VCPU_EVENTS,
 	KVM_IRQ_LINE,
+	/* Where the guest was, logged when it is stopped for hanging. */
+	KVM_GET_ONE_REG,
+	KVM_GET_MP_STATE,
 	/* The UART register page is mapped and unmapped on MMIO exits. */
 	KVM_SET_USER_MEMORY_REGION,
 	BLKDISCARD,

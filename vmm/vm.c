@@ -157,6 +157,10 @@ static void vm_stop(struct vm *vm, int code, const char *why, const char *event,
 			events_emit("error", "reason", why, 1);
 		}
 	}
+	/* The guest did not end on its own: say where it was. */
+	if (code == VMM_EXIT_TIMEOUT ||
+	    (event && strcmp(event, "shutdown_forced") == 0))
+		__atomic_store_n(&vm->host.report_state, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&vm->host.stopping, 1, __ATOMIC_RELEASE);
 	vcpu_host_wake(&vm->host); /* paused vCPUs must see it too */
 	if (write(vm->stop_src.fd, &one, sizeof(one)) < 0)

@@ -39,9 +39,12 @@ else
 	fail "--serial-log: the same bytes as stdout" "log differs or lacks the output"
 fi
 
-# --timeout: the VM is stopped, exit 124, and the events say why.
+# --timeout: the VM is stopped, exit 124, and the events say why. The
+# log says where each vCPU was: vCPU 1 was taken offline (PSCI CPU_OFF),
+# vCPU 0 sleeps in the guest kernel.
 T=timeout
-vmm_run $T --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cmdline quiet \
+vmm_run $T --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cpus 2 \
+	--cmdline 'quiet run="echo 0 >/sys/devices/system/cpu/cpu1/online; echo cpu1-off; sleep 600"' \
 	--timeout 20 --events "$D/ev-timeout.jsonl"
 seq=$(sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$D/ev-timeout.jsonl" | tr '\n' ' ')
 if expect_rc "--timeout: exit 124, events end with timeout, exit 124" 124; then
@@ -51,6 +54,14 @@ if expect_rc "--timeout: exit 124, events end with timeout, exit 124" 124; then
 	else
 		fail "--timeout: exit 124, events end with timeout, exit 124" \
 			"sequence '$seq'"
+	fi
+	N="--timeout: the log says where each vCPU was"
+	if out_has cpu1-off &&
+		err_has '^vmm: warn: vcpu 0 was at pc 0xffff[0-9a-f]\{12\} (EL1h), lr 0x[0-9a-f]*, sp 0xffff[0-9a-f]*, esr_el1 0x[0-9a-f]*, far_el1 0x[0-9a-f]*$' &&
+		err_has '^vmm: warn: vcpu 1 was powered off$'; then
+		pass "$N"
+	else
+		fail "$N" "no 'vcpu N was ...' lines for both vCPUs"
 	fi
 fi
 bad bad_timeout 2 "--timeout '0'" --kernel "$KERNEL" --timeout 0

@@ -26,4 +26,11 @@ int arm64_set_boot_regs(int vcpu_fd, uint64_t entry, uint64_t dtb);
 /* arm64_get_mpidr() - the vCPU's MPIDR_EL1. 0 or -errno. */
 int arm64_get_mpidr(int vcpu_fd, uint64_t *mpidr);
 
+/*
+ * arm64_get_state() - @st from the vCPU's registers (see vcpu_state.h).
+ * Only while no thread runs the vCPU. 0 or -errno.
+ */
+struct vcpu_state;
+int arm64_get_state(int vcpu_fd, struct vcpu_state *st);
+
 #endif

@@ -18,6 +18,7 @@
 #include "sandbox.h"
 #include "vcpu/arm64_regs.h"
 #include "vcpu/mmio_ring.h"
+#include "vcpu/vcpu_state.h"
 
 #define VCPU_KICK_SIGNAL SIGUSR1
 
@@ -289,6 +290,20 @@ static int vcpu_handle_exit(struct vcpu *vcpu)
 	return 1;
 }
 
+/* On the vCPU thread, out of KVM_RUN for good: log where the guest was. */
+static void vcpu_report_state(struct vcpu *vcpu)
+{
+	struct vcpu_state st;
+	char line[224];
+
+	if (arm64_get_state(vcpu->fd, &st)) {
+		pr_warn("vcpu %u: cannot read its registers", vcpu->id);
+		return;
+	}
+	vcpu_state_format(vcpu->id, &st, line, sizeof(line));
+	pr_warn("%s", line);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
@@ -335,6 +350,8 @@ static void *vcpu_thread(void *arg)
 		if (vcpu_handle_exit(vcpu))
 			break;
 	}
+	if (__atomic_load_n(&vcpu->host->report_state, __ATOMIC_ACQUIRE))
+		vcpu_report_state(vcpu);
 	return NULL;
 }
 

@@ -25,6 +25,11 @@ struct vcpu_host {
 	void (*request_stop)(void *opaque, int code, const char *why);
 	void *opaque;
 	int stopping; /* read atomically: set once the VM is ending */
+	/*
+	 * Set (atomically, before stopping) when the guest did not end on
+	 * its own: each vCPU logs where it was as its thread ends.
+	 */
+	int report_state;
 	int can_inject_dabt;
 	int test_violation; /* test hook: a vCPU makes a refused call */
 	/* Pausing (the control API): vCPUs park here until resumed. */
