@@ -12,7 +12,8 @@
 # Prints one line per test and ends with "integration: N passed, M failed,
 # K skipped"; exits non-zero if anything failed or the suite did not finish.
 # A run that the emulated host broke (tests/integration/suite.sh,
-# clock_fault) is repeated once and counted on a line of its own.
+# clock_fault and hung_at_limit) is repeated once and counted on a line of
+# its own.
 set -uo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd -P)
@@ -82,7 +83,7 @@ if [ "$rc" != 0 ]; then
 fi
 reruns=$(grep -c '^# rerun ' "$results")
 if [ "$reruns" != 0 ]; then
-	echo "integration: $reruns run(s) repeated after the emulated host broke the guest's clock (see '# rerun' above)"
+	echo "integration: $reruns run(s) repeated after the emulated host broke the guest's clock or hung it (see '# rerun' above)"
 fi
 echo "integration: $pass passed, $fail failed, $skip skipped"
 [ "$fail" = 0 ]
