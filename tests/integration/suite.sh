@@ -51,12 +51,14 @@ clock_fault() {
 		END { exit !bad }'
 }
 # The emulated host has also stopped a guest dead in its earliest boot
-# code, where the guest makes no exits and vmm has no part: a CI run's
-# full-log boot printed nothing after "Initmem setup" at 0.000000 until the
-# limit killed it, and passed in every run here. hung_at_limit START: under
-# emulation, the run that started at START (date +%s) was stopped by the
-# suite's own --timeout (exit 124 after $LIMIT s; a vmm that ignores it is
-# killed, 137, and is not excused). Its .err says where each vCPU was.
+# code, where the guest makes no exits: a CI run's full-log boot printed
+# nothing after "Initmem setup" at 0.000000 until the limit killed it, and
+# it passed in every run here. Such a hang is taken to be the emulator's,
+# like the clock fault; the .fault.err it leaves says where each vCPU was,
+# to check that by.
+# hung_at_limit START: under emulation, the run that started at START
+# (date +%s) was stopped by the suite's own --timeout (exit 124 after
+# $LIMIT s; a vmm that ignores it is killed, 137, and is not excused).
 hung_at_limit() {
 	[ "${VMM_HOST_EMULATED:-}" = 1 ] && [ "$RC" = 124 ] &&
 		[ $(($(date +%s) - $1)) -ge "$LIMIT" ]
