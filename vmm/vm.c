@@ -81,6 +81,7 @@ struct vm {
 	uint8_t *uart_page;	       /* the UART's read-only register page */
 	size_t page_size;
 	uint64_t boot_ms; /* when the guest wrote the boot timer; 0: not yet */
+	char *exit_vcpus; /* the exit event's "vcpus" array, or NULL */
 	int serial_log_fd;
 	struct vm_disk *disks;	/* cfg->ndisks of them */
 	struct vm_net *nets;	/* cfg->nnets of them */
@@ -1296,6 +1297,39 @@ static int vm_setup_api(struct vm *vm)
 	return 0;
 }
 
+/*
+ * The vCPUs that logged where they were (joined: their state is final), as
+ * a JSON array for the exit event; NULL when none did.
+ */
+static char *vm_vcpus_json(const struct vm *vm)
+{
+	size_t size = 2 + (size_t)vm->nvcpus * 256, len = 0;
+	char *buf = NULL;
+
+	for (unsigned int i = 0; i < vm->nvcpus; i++) {
+		const struct vcpu *c = &vm->vcpus[i];
+		int n;
+
+		if (!c->state_read)
+			continue;
+		if (!buf && !(buf = malloc(size)))
+			return NULL;
+		buf[len] = len ? ',' : '[';
+		len++;
+		n = vcpu_state_json(c->id, &c->state, buf + len, size - len);
+		if (n < 0 || (size_t)n >= size - len - 1) {
+			free(buf);
+			return NULL;
+		}
+		len += (size_t)n;
+	}
+	if (buf) {
+		buf[len++] = ']';
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
 static void vm_teardown(struct vm *vm)
 {
 	/* A set-up that failed may leave the filters still being built. */
@@ -1303,6 +1337,8 @@ static void vm_teardown(struct vm *vm)
 	/* The API thread touches vCPUs and devices: it goes first. */
 	api_server_close(&vm->api);
 	vm_stop_vcpus(vm);
+	if (vm->vcpus)
+		vm->exit_vcpus = vm_vcpus_json(vm);
 	/* The last bytes the guest queued, before the console closes. */
 	mmio_ring_drain(&vm->ring);
 	console_destroy(&vm->con);
@@ -1424,6 +1460,7 @@ static void vm_emit_created(const struct vm *vm)
 
 int vm_run(const struct vm_config *cfg)
 {
+	char *vcpus, *fields;
 	struct vm *vm;
 	sigset_t set;
 	int ret;
@@ -1497,13 +1534,21 @@ out:
 	if (vm->stop_requested)
 		ret = vm->exit_code;
 	vm_teardown(vm);
+	vcpus = vm->exit_vcpus;
 	free(vm);
-	{
+	/* "vcpus": where each was, when the guest did not end on its own. */
+	fields = vcpus ? malloc(strlen(vcpus) + 32) : NULL;
+	if (fields) {
+		sprintf(fields, "\"code\":%d,\"vcpus\":%s", ret, vcpus);
+		events_emit_fields("exit", fields);
+	} else {
 		char code[12];
 
 		snprintf(code, sizeof(code), "%d", ret);
 		events_emit("exit", "code", code, 0);
-		events_close();
 	}
+	free(fields);
+	free(vcpus);
+	events_close();
 	return ret;
 }

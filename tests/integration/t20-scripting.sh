@@ -63,5 +63,11 @@ if expect_rc "--timeout: exit 124, events end with timeout, exit 124" 124; then
 	else
 		fail "$N" "no 'vcpu N was ...' lines for both vCPUs"
 	fi
+	N="--timeout: the exit event lists where each vCPU was"
+	if grep -q '^{"event":"exit","code":124,"vcpus":\[{"vcpu":0,"pc":"0xffff[0-9a-f]\{12\}","mode":"EL1h","lr":"0x[0-9a-f]*","sp":"0xffff[0-9a-f]*","esr_el1":"0x[0-9a-f]*","far_el1":"0x[0-9a-f]*"},{"vcpu":1,"powered_off":true}\],"t_ms":' "$D/ev-timeout.jsonl"; then
+		pass "$N"
+	else
+		fail "$N" "exit event: $(grep '"exit"' "$D/ev-timeout.jsonl")"
+	fi
 fi
 bad bad_timeout 2 "--timeout '0'" --kernel "$KERNEL" --timeout 0

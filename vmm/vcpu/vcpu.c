@@ -302,6 +302,8 @@ static void vcpu_report_state(struct vcpu *vcpu)
 	}
 	vcpu_state_format(vcpu->id, &st, line, sizeof(line));
 	pr_warn("%s", line);
+	vcpu->state = st;
+	vcpu->state_read = 1;
 }
 
 static void *vcpu_thread(void *arg)

@@ -11,6 +11,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "vcpu/vcpu_state.h"
+
 struct kvm;
 struct kvm_run;
 struct mmio_bus;
@@ -58,6 +60,9 @@ struct vcpu {
 	uint64_t nisv_exits;
 	uint64_t system_events;
 	uint64_t interrupted; /* kicked out of KVM_RUN by a signal */
+	/* Where it was, when host->report_state asked (read after join). */
+	struct vcpu_state state;
+	int state_read;
 };
 
 static inline uint64_t vcpu_stat(const uint64_t *counter)

@@ -24,11 +24,13 @@ static const char *mode_name(uint64_t pstate)
  */
 #define KVM_UNKNOWN_RESET 0x1de7ec7edbadc0deULL
 
-static const char *hex_or_unset(uint64_t v, char *buf, size_t size)
+/* @unset for KVM's pattern, else 0x@v in @buf, "quoted" if @quote. */
+static const char *hex_or(uint64_t v, const char *unset, int quote, char *buf,
+			  size_t size)
 {
 	if (v == KVM_UNKNOWN_RESET)
-		return "unset";
-	snprintf(buf, size, "0x%" PRIx64, v);
+		return unset;
+	snprintf(buf, size, quote ? "\"0x%" PRIx64 "\"" : "0x%" PRIx64, v);
 	return buf;
 }
 
@@ -45,6 +47,23 @@ void vcpu_state_format(unsigned int id, const struct vcpu_state *st, char *buf,
 		 "vcpu %u was at pc 0x%" PRIx64 " (%s), lr 0x%" PRIx64
 		 ", sp 0x%" PRIx64 ", esr_el1 %s, far_el1 %s",
 		 id, st->pc, mode_name(st->pstate), st->lr, st->sp,
-		 hex_or_unset(st->esr, esr, sizeof(esr)),
-		 hex_or_unset(st->far, far, sizeof(far)));
+		 hex_or(st->esr, "unset", 0, esr, sizeof(esr)),
+		 hex_or(st->far, "unset", 0, far, sizeof(far)));
+}
+
+int vcpu_state_json(unsigned int id, const struct vcpu_state *st, char *buf,
+		    size_t size)
+{
+	char esr[24], far[24];
+
+	if (st->powered_off)
+		return snprintf(buf, size, "{\"vcpu\":%u,\"powered_off\":true}",
+				id);
+	return snprintf(buf, size,
+			"{\"vcpu\":%u,\"pc\":\"0x%" PRIx64 "\",\"mode\":\"%s\","
+			"\"lr\":\"0x%" PRIx64 "\",\"sp\":\"0x%" PRIx64 "\","
+			"\"esr_el1\":%s,\"far_el1\":%s}",
+			id, st->pc, mode_name(st->pstate), st->lr, st->sp,
+			hex_or(st->esr, "null", 1, esr, sizeof(esr)),
+			hex_or(st->far, "null", 1, far, sizeof(far)));
 }

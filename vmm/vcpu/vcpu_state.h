@@ -27,4 +27,14 @@ struct vcpu_state {
 void vcpu_state_format(unsigned int id, const struct vcpu_state *st, char *buf,
 		       size_t size);
 
+/*
+ * vcpu_state_json() - the same as one JSON object for the exit event:
+ * {"vcpu":ID,"pc":"0x...","mode":"EL1h","lr":"0x...","sp":"0x...",
+ * "esr_el1":"0x..." or null,"far_el1":...} or {"vcpu":ID,"powered_off":true}.
+ * 64-bit values are hex strings (a JSON number may not hold them exactly).
+ * Returns what snprintf() does.
+ */
+int vcpu_state_json(unsigned int id, const struct vcpu_state *st, char *buf,
+		    size_t size);
+
 #endif

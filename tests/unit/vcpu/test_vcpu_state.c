@@ -84,6 +84,48 @@ START_TEST(a_short_buffer_is_cut_and_terminated)
 }
 END_TEST
 
+START_TEST(json_has_every_register_as_a_hex_string)
+{
+	const struct vcpu_state st = {
+		.pc = 0xffff800008a1b2c4ULL,
+		.pstate = 0x3c5,
+		.lr = 0x10,
+		.sp = 0x20,
+		.esr = 0x96000045,
+		.far = 0x1de7ec7edbadc0deULL,
+	};
+	char buf[256];
+	int n = vcpu_state_json(2, &st, buf, sizeof(buf));
+
+	ck_assert_int_eq(n, (int)strlen(buf));
+	ck_assert_str_eq(buf, "{\"vcpu\":2,\"pc\":\"0xffff800008a1b2c4\","
+			      "\"mode\":\"EL1h\",\"lr\":\"0x10\","
+			      "\"sp\":\"0x20\",\"esr_el1\":\"0x96000045\","
+			      "\"far_el1\":null}");
+}
+END_TEST
+
+START_TEST(json_of_a_powered_off_vcpu)
+{
+	const struct vcpu_state st = { .powered_off = 1 };
+	char buf[64];
+
+	vcpu_state_json(1, &st, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "{\"vcpu\":1,\"powered_off\":true}");
+}
+END_TEST
+
+START_TEST(json_says_how_long_it_would_be)
+{
+	const struct vcpu_state st = { .pc = 1 };
+	char full[256], small[8];
+	int n = vcpu_state_json(0, &st, full, sizeof(full));
+
+	ck_assert_int_eq(vcpu_state_json(0, &st, small, sizeof(small)), n);
+	ck_assert_uint_eq(strlen(small), sizeof(small) - 1);
+}
+END_TEST
+
 static Suite *vcpu_state_suite(void)
 {
 	Suite *s = suite_create("vcpu_state");
@@ -92,7 +134,10 @@ static Suite *vcpu_state_suite(void)
 	unit_add_tests(tc, names_pc_mode_and_exception_registers,
 		       names_every_aarch64_mode, kvm_reset_pattern_reads_unset,
 		       powered_off_has_no_registers,
-		       a_short_buffer_is_cut_and_terminated);
+		       a_short_buffer_is_cut_and_terminated,
+		       json_has_every_register_as_a_hex_string,
+		       json_of_a_powered_off_vcpu,
+		       json_says_how_long_it_would_be);
 	suite_add_tcase(s, tc);
 	return s;
 }
