@@ -5,7 +5,7 @@
 T=events_poweroff
 boot $T 'echo payload-ran' --events "$D/ev-poweroff.jsonl" --stats \
 	--serial-log "$D/serial.log"
-seq=$(sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$D/ev-poweroff.jsonl" | tr '\n' ' ')
+seq=$(ev_seq "$D/ev-poweroff.jsonl")
 if expect_rc "events: created, kernel_started, boot_complete, guest_poweroff, exit 0" 0; then
 	if [ "$seq" = "created kernel_started boot_complete guest_poweroff exit " ] &&
 		grep -q '"event":"exit","code":0,' "$D/ev-poweroff.jsonl" &&
@@ -46,7 +46,7 @@ T=timeout
 vmm_run $T --kernel "$KERNEL" --initrd "$INITRD" --mem 256M --cpus 2 \
 	--cmdline 'quiet run="echo 0 >/sys/devices/system/cpu/cpu1/online; echo cpu1-off; sleep 600"' \
 	--timeout 20 --events "$D/ev-timeout.jsonl"
-seq=$(sed 's/.*"event":"\([a-z_]*\)".*/\1/' "$D/ev-timeout.jsonl" | tr '\n' ' ')
+seq=$(ev_seq "$D/ev-timeout.jsonl")
 if expect_rc "--timeout: exit 124, events end with timeout, exit 124" 124; then
 	if [ "$seq" = "created kernel_started boot_complete timeout exit " ] &&
 		grep -q '"event":"exit","code":124,' "$D/ev-timeout.jsonl"; then
