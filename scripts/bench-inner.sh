@@ -231,11 +231,9 @@ settle() {
 	done
 }
 
-# hold_vm: keep an empty VM on the host (timeit --hold-vm, pid in HOLD)
-# for the "held" power-off cases; 0 once it exists. The first VM on a
-# host makes its kernel enable virtualization on every CPU and switch
-# a static key, cross-CPU calls that wait for an idle CPU to wake;
-# on a host that already runs VMs no start pays them. unhold: stop it.
+# hold_vm: keep an empty VM on the host (timeit --hold-vm, pid in HOLD;
+# timeit.c says why) for the "held" power-off cases; 0 once it exists.
+# unhold: stop it.
 hold_vm() {
 	"$TIMEIT" --hold-vm >"$D/hold" 2>"$D/hold-err" &
 	HOLD=$!
