@@ -91,6 +91,7 @@ CORE_SRCS := \
 	vmm/memory/guest_mem.c \
 	vmm/memory/layout.c \
 	vmm/sandbox.c \
+	vmm/thread.c \
 	vmm/vcpu/mmio_ring.c \
 	vmm/vcpu/vcpu_state.c \
 	vmm/vhost.c
@@ -191,6 +192,7 @@ UNIT_TESTS := \
 	tests/unit/test_events.c \
 	tests/unit/test_loader.c \
 	tests/unit/test_sandbox.c \
+	tests/unit/test_thread.c \
 	tests/unit/test_vhost.c \
 	tests/unit/devices/test_blk_backend.c \
 	tests/unit/devices/test_boot_timer.c \

@@ -21,6 +21,7 @@
 
 #include "log.h"
 #include "sandbox.h"
+#include "thread.h"
 
 /* How long a connection may sit idle or half-sent before it is closed. */
 #define API_TIMEOUT_S	   5
@@ -259,7 +260,8 @@ static void *api_thread(void *arg)
 
 int api_server_start(struct api_server *s)
 {
-	int ret = pthread_create(&s->thread, NULL, api_thread, s);
+	int ret = thread_start(&s->thread, api_thread, s);
+
 	if (ret) {
 		pr_err("cannot start the API thread: %s", strerror(ret));
 		return -ret;

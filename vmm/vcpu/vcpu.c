@@ -16,6 +16,7 @@
 #include "kvm.h"
 #include "log.h"
 #include "sandbox.h"
+#include "thread.h"
 #include "vcpu/arm64_regs.h"
 #include "vcpu/mmio_ring.h"
 #include "vcpu/vcpu_state.h"
@@ -359,7 +360,7 @@ static void *vcpu_thread(void *arg)
 
 int vcpu_start(struct vcpu *vcpu)
 {
-	int ret = pthread_create(&vcpu->thread, NULL, vcpu_thread, vcpu);
+	int ret = thread_start(&vcpu->thread, vcpu_thread, vcpu);
 
 	if (ret) {
 		pr_err("cannot start the thread of vcpu %u: %s", vcpu->id,
