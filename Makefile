@@ -121,6 +121,9 @@ endif
 
 # SANITIZE=1 builds (ASan + UBSan) live apart: build/arm64-san/vmm.
 A := $(B)/arm64$(if $(filter 1,$(SANITIZE)),-san)
+# The unit tests' native objects, sanitized ones apart too, so switching
+# SANITIZE never mixes builds.
+N := $(B)/native$(if $(filter 1,$(SANITIZE)),-san)
 VMM := $(A)/vmm
 ARM64_OBJS := $(patsubst %.c,$(A)/obj/%.o,$(CORE_SRCS) $(KVM_SRCS))
 
@@ -144,6 +147,34 @@ deps-check:
 		     "libevent-dev)" >&2; \
 		exit 1; fi
 .PHONY: deps-check
+
+# The seccomp filters are compiled when vmm is built: scripts/gen-seccomp.c
+# runs here and writes the BPF programs of vmm/sandbox_rules.c for the
+# architecture a build is for (vmm/sandbox_filters.h).
+GEN_SECCOMP := $(B)/host/gen-seccomp
+HOST_TOOL_CFLAGS := -std=gnu11 -O2 $(WARNINGS) -D_GNU_SOURCE -Ivmm \
+	$(if $(filter 1,$(WERROR)),-Werror)
+
+$(GEN_SECCOMP): scripts/gen-seccomp.c vmm/sandbox_rules.c \
+		vmm/sandbox_rules.h vmm/sandbox.h
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $@"
+	$(Q)$(NATIVE_CC) $(HOST_TOOL_CFLAGS) -o $@ scripts/gen-seccomp.c \
+		vmm/sandbox_rules.c -lseccomp
+
+# vmm's, and the unit tests' (native; defined with them below).
+$(A)/gen/sandbox_filters.c: GEN_ARCH := aarch64
+$(A)/gen/sandbox_filters.c $(N)/gen/sandbox_filters.c: $(GEN_SECCOMP)
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	$(Q)$(GEN_SECCOMP) $(GEN_ARCH) $@
+
+$(A)/obj/gen/sandbox_filters.o: $(A)/gen/sandbox_filters.c | deps-check
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(ARM64_CC) $(ARM64_CFLAGS) -c -o $@ $<
+
+ARM64_OBJS += $(A)/obj/gen/sandbox_filters.o
 
 $(VMM): $(ARM64_OBJS) $(HOT_LD)
 	@echo "  LD      $@"
@@ -181,9 +212,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 NATIVE_CFLAGS := $(BASE_CFLAGS) $(shell pkg-config --cflags libfdt zlib 2>/dev/null)
 NATIVE_LIBS := -lfdt -lz -luring -lseccomp -lyajl -levent_extra -levent_core -lpthread \
 	$(SAN_LDFLAGS)
-# Sanitized objects live apart, so switching SANITIZE never mixes builds.
-N := $(B)/native$(if $(filter 1,$(SANITIZE)),-san)
-NATIVE_CORE_OBJS := $(patsubst %.c,$(N)/obj/%.o,$(CORE_SRCS))
+NATIVE_CORE_OBJS := $(patsubst %.c,$(N)/obj/%.o,$(CORE_SRCS)) \
+	$(N)/obj/gen/sandbox_filters.o
 
 UNIT_TESTS := \
 	tests/unit/test_api.c \
@@ -219,6 +249,12 @@ UNIT_TESTS := \
 UNIT_BINS := $(patsubst tests/unit/%.c,$(N)/tests/%,$(UNIT_TESTS))
 
 $(N)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $@"
+	$(Q)$(NATIVE_CC) $(NATIVE_CFLAGS) -c -o $@ $<
+
+$(N)/gen/sandbox_filters.c: GEN_ARCH := native
+$(N)/obj/gen/sandbox_filters.o: $(N)/gen/sandbox_filters.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	$(Q)$(NATIVE_CC) $(NATIVE_CFLAGS) -c -o $@ $<
@@ -316,8 +352,8 @@ bench: $(VMM) $(A)/timeit guest
 	$(Q)scripts/bench.sh
 
 clean:
-	rm -rf $(B)/arm64/obj $(B)/arm64/vmm $(B)/arm64-san $(B)/native \
-		$(B)/native-san $(B)/fuzz
+	rm -rf $(B)/arm64/obj $(B)/arm64/gen $(B)/arm64/vmm $(B)/arm64-san \
+		$(B)/native $(B)/native-san $(B)/fuzz $(B)/host
 
 -include $(ARM64_OBJS:.o=.d) $(NATIVE_CORE_OBJS:.o=.d) \
 	$(patsubst %,%.d,$(UNIT_BINS))

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Confinement: a seccomp-bpf filter per thread kind, built once with
- * libseccomp and installed by each thread for itself once its set-up is
- * done, so each keeps only the system calls its work needs. A vCPU thread
+ * Confinement: a seccomp-bpf filter per thread kind, compiled from
+ * sandbox_rules.c with libseccomp when vmm is built, and installed by each
+ * thread for itself once its set-up is done, so each keeps only the system
+ * calls its work needs. A vCPU thread
  * runs KVM_RUN and device emulation; the main thread runs the event loop
  * and the I/O backends. Whatever else a thread asks the kernel for is refused:
  *
@@ -30,22 +31,12 @@ enum sandbox_thread {
 int sandbox_parse_mode(const char *s, enum sandbox_mode *out);
 
 /*
- * sandbox_prepare() - build the filter of every thread kind for @mode,
- * once, before any thread that enters the sandbox starts. 0 or -errno
- * (logged).
+ * sandbox_prepare() - use the filters of @mode, which were compiled when
+ * vmm was built (sandbox_filters.h): nothing is built here. For log, this
+ * installs the SIGSYS handler that names a refused call. Call on the main
+ * thread before any thread enters the sandbox. 0 or -errno (logged).
  */
 int sandbox_prepare(enum sandbox_mode mode);
-
-/*
- * sandbox_prepare_start() - sandbox_prepare(@mode) on a helper thread, so
- * building the filters (milliseconds of libseccomp work) overlaps the
- * VM's set-up; sandbox_prepare_wait() joins it and returns its result.
- * Start at most one at a time, on the main thread, before it starts any
- * other thread. If no thread can be created the work is done at once, and
- * the wait returns its result.
- */
-void sandbox_prepare_start(enum sandbox_mode mode);
-int sandbox_prepare_wait(void);
 
 /*
  * sandbox_enter() - install the prepared filter for @kind on the calling

@@ -891,12 +891,10 @@ static int vm_run_vcpus(struct vm *vm)
 		return VMM_EXIT_INTERNAL;
 	}
 	vm->con.log_fd = vm->serial_log_fd;
-	if (sandbox_prepare_wait())
-		return VMM_EXIT_INTERNAL;
 	/*
-	 * What set-up freed (libseccomp's work, the kernel and initrd files)
-	 * goes back to the system before the guest runs: without this, the
-	 * heap keeps it resident for the VM's whole life.
+	 * What set-up freed (a compressed kernel's buffers, the DTB's) goes
+	 * back to the system before the guest runs: without this, the heap
+	 * keeps it resident for the VM's whole life.
 	 */
 	malloc_trim(0);
 	events_emit("kernel_started", NULL, NULL, 0);
@@ -1332,8 +1330,6 @@ static char *vm_vcpus_json(const struct vm *vm)
 
 static void vm_teardown(struct vm *vm)
 {
-	/* A set-up that failed may leave the filters still being built. */
-	(void)sandbox_prepare_wait();
 	/* The API thread touches vCPUs and devices: it goes first. */
 	api_server_close(&vm->api);
 	vm_stop_vcpus(vm);
@@ -1394,9 +1390,9 @@ static int vm_step_inputs(struct vm *vm)
 {
 	int ret = vm_check_inputs(vm);
 
-	/* The seccomp filters are built while the VM is set up. */
-	if (!ret && !vm->cfg->dump_dtb)
-		sandbox_prepare_start((enum sandbox_mode)vm->cfg->seccomp);
+	if (!ret && !vm->cfg->dump_dtb &&
+	    sandbox_prepare((enum sandbox_mode)vm->cfg->seccomp))
+		ret = VMM_EXIT_INTERNAL;
 	return ret;
 }
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The seccomp filters: built once by sandbox_prepare(), installed per
- * thread by sandbox_enter(). Each test runs in a process of its own
+ * The seccomp filters: compiled for this machine when the tests are built
+ * (scripts/gen-seccomp.c "native"), chosen by sandbox_prepare(), installed
+ * per thread by sandbox_enter(). Each test runs in a process of its own
  * (Check's fork mode), so a filter installed here ends with the test. A
  * test that must live ends with the raw exit_group(0): what a normal exit
  * would do next (a sanitizer's leak check) is not in any filter.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -107,42 +107,6 @@ START_TEST(enter_before_prepare_fails)
 }
 END_TEST
 
-/* The threads of this process. */
-static int count_threads(void)
-{
-	DIR *d = opendir("/proc/self/task");
-	struct dirent *e;
-	int n = 0;
-
-	ck_assert_ptr_nonnull(d);
-	while ((e = readdir(d)))
-		n += e->d_name[0] != '.';
-	closedir(d);
-	return n;
-}
-
-/*
- * Built on a helper thread while the VM is set up: once waited for, the
- * filters are the same ones (a refused call kills; an allowed one
- * passes), and the helper thread is gone.
- */
-START_TEST(prepared_in_the_background)
-{
-	int fds[2], n = -1, threads = count_threads();
-
-	ck_assert_int_eq(pipe(fds), 0);
-	sandbox_prepare_start(SANDBOX_KILL);
-	ck_assert_int_eq(sandbox_prepare_wait(), 0);
-	ck_assert_int_eq(sandbox_prepare_wait(), 0); /* idempotent */
-	ck_assert_int_eq(count_threads(), threads);
-	ck_assert_int_eq(sandbox_enter(SANDBOX_API), 0);
-	ck_assert_int_eq(ioctl(fds[0], FIONREAD, &n), 0);
-	if (_i)
-		syscall(SYS_getppid);
-	live_exit();
-}
-END_TEST
-
 static Suite *sandbox_suite(void)
 {
 	Suite *s = suite_create("sandbox");
@@ -160,9 +124,6 @@ static Suite *sandbox_suite(void)
 	tcase_add_exit_test(tc, log_mode_exits_with_its_code, VMM_EXIT_SECCOMP);
 	tcase_add_exit_test(tc, off_installs_nothing, 0);
 	tcase_add_exit_test(tc, enter_before_prepare_fails, 0);
-	tcase_add_loop_exit_test(tc, prepared_in_the_background, 0, 0, 1);
-	tcase_add_loop_test_raise_signal(tc, prepared_in_the_background, SIGSYS,
-					 1, 2);
 	suite_add_tcase(s, tc);
 	return s;
 }
