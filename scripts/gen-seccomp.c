@@ -29,24 +29,16 @@
 
 #include "sandbox_rules.h"
 
-static const char *const mode_names[] = {
-	[SANDBOX_KILL] = "kill",
-	[SANDBOX_LOG] = "log",
-};
-static const char *const kind_names[] = {
-	[SANDBOX_VCPU] = "vcpu",
-	[SANDBOX_MAIN] = "main",
-	[SANDBOX_API] = "api",
-};
-/* The enumerators, for the table's designators. */
-static const char *const mode_enums[] = {
-	[SANDBOX_KILL] = "SANDBOX_KILL",
-	[SANDBOX_LOG] = "SANDBOX_LOG",
-};
-static const char *const kind_enums[] = {
-	[SANDBOX_VCPU] = "SANDBOX_VCPU",
-	[SANDBOX_MAIN] = "SANDBOX_MAIN",
-	[SANDBOX_API] = "SANDBOX_API",
+/* Each mode and kind: its name in the arrays, and its enumerator. */
+static const struct {
+	const char *name, *enumerator;
+} modes[] = {
+	[SANDBOX_KILL] = { "kill", "SANDBOX_KILL" },
+	[SANDBOX_LOG] = { "log", "SANDBOX_LOG" },
+}, kinds[] = {
+	[SANDBOX_VCPU] = { "vcpu", "SANDBOX_VCPU" },
+	[SANDBOX_MAIN] = { "main", "SANDBOX_MAIN" },
+	[SANDBOX_API] = { "api", "SANDBOX_API" },
 };
 
 static int fail(const char *what, int err)
@@ -149,7 +141,7 @@ static long emit_program(FILE *out, FILE *tmp, enum sandbox_mode mode,
 	long n = 0;
 
 	fprintf(out, "static const struct sock_filter %s_%s[] = {\n",
-		mode_names[mode], kind_names[kind]);
+		modes[mode].name, kinds[kind].name);
 	while (fread(&insn, sizeof(insn), 1, tmp) == 1) {
 		fprintf(out, "\t{ 0x%04x, %u, %u, 0x%08x },\n",
 			(unsigned int)insn.code, (unsigned int)insn.jt,
@@ -159,7 +151,7 @@ static long emit_program(FILE *out, FILE *tmp, enum sandbox_mode mode,
 	fprintf(out, "};\n\n");
 	if (ferror(tmp) || n == 0 || n > BPF_MAXINSNS) {
 		fprintf(stderr, "gen-seccomp: %s %s filter: %ld instructions\n",
-			mode_names[mode], kind_names[kind], n);
+			modes[mode].name, kinds[kind].name, n);
 		return -1;
 	}
 	return n;
@@ -254,9 +246,9 @@ int main(int argc, char **argv)
 		for (int m = SANDBOX_KILL; m <= SANDBOX_LOG; m++)
 			for (int k = 0; k <= SANDBOX_API; k++)
 				fprintf(out, "\t[%s][%s] = { %s_%s, %ld },\n",
-					mode_enums[m], kind_enums[k],
-					mode_names[m], kind_names[k],
-					len[m][k]);
+					modes[m].enumerator,
+					kinds[k].enumerator, modes[m].name,
+					kinds[k].name, len[m][k]);
 		fprintf(out, "};\n");
 	}
 	ok = ok && !ferror(out);
