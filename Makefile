@@ -158,6 +158,7 @@ HOST_TOOL_CFLAGS := -std=gnu11 -O2 $(WARNINGS) -D_GNU_SOURCE -Ivmm \
 $(GEN_SECCOMP): scripts/gen-seccomp.c vmm/sandbox_rules.c \
 		vmm/sandbox_rules.h vmm/sandbox.h
 	@mkdir -p $(dir $@)
+	@pkg-config --exists libseccomp || { echo "libseccomp-dev (for this machine) not found: run scripts/setup.sh" >&2; exit 1; }
 	@echo "  HOSTCC  $@"
 	$(Q)$(NATIVE_CC) $(HOST_TOOL_CFLAGS) -o $@ scripts/gen-seccomp.c \
 		vmm/sandbox_rules.c -lseccomp
