@@ -206,7 +206,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* The filters are for the target's kernel, not this one: assume
-	 * what every kernel with KVM on arm64 has (KILL_PROCESS, 4.14). */
+	 * SECCOMP_RET_KILL_PROCESS (Linux 4.14), which vmm's filters have
+	 * always used, whatever this machine's kernel offers. */
 	if (seccomp_api_get() < 3 && seccomp_api_set(3)) {
 		fprintf(stderr, "gen-seccomp: libseccomp API level 3\n");
 		return 1;
