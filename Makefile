@@ -199,7 +199,7 @@ $(A)/vmm-profile: $(ARM64_OBJS) $(A)/obj/scripts/profile-pages.o
 $(A)/timeit: scripts/timeit.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
-	$(Q)$(ARM64_CC) -O2 -Wall -Wextra -Werror -static -o $@ $<
+	$(Q)$(ARM64_CC) -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -static -o $@ $<
 
 $(A)/obj/%.o: %.c | deps-check
 	@mkdir -p $(dir $@)
@@ -224,6 +224,7 @@ UNIT_TESTS := \
 	tests/unit/test_loader.c \
 	tests/unit/test_sandbox.c \
 	tests/unit/test_thread.c \
+	tests/unit/test_timeit.c \
 	tests/unit/test_vhost.c \
 	tests/unit/devices/test_blk_backend.c \
 	tests/unit/devices/test_boot_timer.c \

@@ -68,13 +68,10 @@ static int hold_vm(void)
 		pause();
 }
 
-/* Set by the vfork() child when execvp() fails: it shares our memory. */
-static volatile int exec_errno;
-
 int main(int argc, char **argv)
 {
 	long long t0, t1;
-	int status, rc;
+	int status, rc, err, fds[2];
 	FILE *out;
 	pid_t pid;
 
@@ -91,13 +88,26 @@ int main(int argc, char **argv)
 		fprintf(stderr, "timeit: %s: %s\n", argv[1], strerror(errno));
 		return 2;
 	}
+	/*
+	 * A failed exec sends its errno down a close-on-exec pipe: with
+	 * fork() semantics (valgrind gives vfork() those) the child's memory
+	 * is not ours, and an exit status of 127 could be the command's own.
+	 */
+	if (pipe2(fds, O_CLOEXEC)) {
+		fprintf(stderr, "timeit: pipe: %s\n", strerror(errno));
+		fclose(out);
+		return 2;
+	}
 	t0 = now_us();
 	pid = vfork();
 	if (pid == 0) {
 		execvp(argv[2], argv + 2);
-		exec_errno = errno;
+		err = errno;
+		if (write(fds[1], &err, sizeof(err)) < 0)
+			_exit(126);
 		_exit(127);
 	}
+	close(fds[1]);
 	if (pid < 0) {
 		fprintf(stderr, "timeit: fork: %s\n", strerror(errno));
 		fclose(out);
@@ -107,12 +117,12 @@ int main(int argc, char **argv)
 		if (errno != EINTR)
 			return 2;
 	t1 = now_us();
-	if (exec_errno) {
-		fprintf(stderr, "timeit: %s: %s\n", argv[2],
-			strerror(exec_errno));
+	if (read(fds[0], &err, sizeof(err)) == (ssize_t)sizeof(err)) {
+		fprintf(stderr, "timeit: %s: %s\n", argv[2], strerror(err));
 		fclose(out);
 		return 127;
 	}
+	close(fds[0]);
 	rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 	fprintf(out, "us=%lld rc=%d start_us=%lld\n", t1 - t0, rc, t0);
 	if (fclose(out))
