@@ -107,12 +107,12 @@ int main(int argc, char **argv)
 			_exit(126);
 		_exit(127);
 	}
-	close(fds[1]);
 	if (pid < 0) {
 		fprintf(stderr, "timeit: fork: %s\n", strerror(errno));
 		fclose(out);
 		return 2;
 	}
+	close(fds[1]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return 2;
